@@ -1,0 +1,240 @@
+package dev.eksaudit.bridge.config;
+
+import static dev.eksaudit.bridge.config.BridgeOptions.*;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+
+/**
+ * The bridge's validated configuration. Every value is parsed and checked here, at start, so a
+ * mistake fails the job before it runs with one line naming the key and what is allowed.
+ */
+public final class BridgeConfig {
+
+    private static final Set<String> INPUT_SCHEMES = Set.of("s3", "s3a", "s3p", "file");
+    private static final Set<String> OUTPUT_SCHEMES = INPUT_SCHEMES;
+
+    private final Configuration values;
+    private final List<URI> falcoUrls;
+
+    private BridgeConfig(Configuration values, List<URI> falcoUrls) {
+        this.values = values;
+        this.falcoUrls = falcoUrls;
+    }
+
+    /** Parses {@code --key value} arguments. */
+    public static BridgeConfig fromArgs(String... args) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new ConfigException("Unexpected argument '" + arg + "': options are given as --key value");
+            }
+            String key = arg.substring(2);
+            if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                throw new ConfigException(key + ": missing value after --" + key);
+            }
+            map.put(key, args[++i]);
+        }
+        return fromMap(map);
+    }
+
+    /** Validates a map of option keys to values (arguments today; files and runtime properties later). */
+    public static BridgeConfig fromMap(Map<String, String> map) {
+        Set<String> known = ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
+        for (String key : map.keySet()) {
+            if (!known.contains(key)) {
+                throw new ConfigException("Unknown option '" + key + "' (a typo must not silently disable "
+                        + "something); known options: " + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
+        Configuration values = Configuration.fromMap(map);
+        for (ConfigOption<?> option : ALL) {
+            read(values, option);
+        }
+
+        String input = require(values, INPUT_PATH);
+        checkUri(INPUT_PATH.key(), input, INPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
+        values.getOptional(DLQ_PATH)
+                .ifPresent(dlq -> checkUri(DLQ_PATH.key(), dlq, OUTPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/"));
+        if (values.get(DECODE_LOG_STREAM_PREFIX).isEmpty()) {
+            throw new ConfigException(DECODE_LOG_STREAM_PREFIX.key() + ": must not be empty");
+        }
+
+        positive(values, INPUT_DISCOVERY_INTERVAL);
+        positive(values, DEDUP_TTL);
+        positive(values, FALCO_BATCH_MAX_DELAY);
+        positive(values, FALCO_REQUEST_TIMEOUT);
+        positive(values, FALCO_RETRY_INITIAL_BACKOFF);
+        positive(values, FALCO_RETRY_MAX_BACKOFF);
+        atLeast(values, FALCO_BATCH_MAX_EVENTS, 1);
+        atLeast(values, FALCO_MAX_IN_FLIGHT, 1);
+        atLeast(values, FALCO_RETRY_MAX_ATTEMPTS, 0);
+        long body = values.get(FALCO_MAX_BODY_BYTES).getBytes();
+        long batch = values.get(FALCO_BATCH_MAX_BYTES).getBytes();
+        long event = values.get(FALCO_MAX_EVENT_BYTES).getBytes();
+        if (body < 1024) {
+            throw new ConfigException(FALCO_MAX_BODY_BYTES.key() + ": must be at least 1 kb, got " + body + " bytes");
+        }
+        if (batch < 1 || batch > body) {
+            throw new ConfigException(FALCO_BATCH_MAX_BYTES.key() + ": must be between 1 byte and "
+                    + FALCO_MAX_BODY_BYTES.key() + " (" + body + " bytes), got " + batch + " bytes");
+        }
+        if (event < 1 || event > batch) {
+            throw new ConfigException(FALCO_MAX_EVENT_BYTES.key() + ": must be between 1 byte and "
+                    + FALCO_BATCH_MAX_BYTES.key() + " (" + batch + " bytes), got " + event + " bytes");
+        }
+        if (values.get(FALCO_RETRY_MAX_BACKOFF).compareTo(values.get(FALCO_RETRY_INITIAL_BACKOFF)) < 0) {
+            throw new ConfigException(FALCO_RETRY_MAX_BACKOFF.key() + ": must be at least "
+                    + FALCO_RETRY_INITIAL_BACKOFF.key());
+        }
+
+        List<URI> urls = new ArrayList<>();
+        Optional<String> falco = values.getOptional(FALCO_URL);
+        if (falco.isEmpty() && !values.get(FALCO_DRY_RUN)) {
+            throw new ConfigException(FALCO_URL.key() + ": required (e.g. http://falco:9765/k8s-audit), "
+                    + "unless " + FALCO_DRY_RUN.key() + " is true");
+        }
+        if (falco.isPresent()) {
+            for (String part : falco.get().split(",")) {
+                String url = part.trim();
+                URI uri = checkUri(FALCO_URL.key(), url, Set.of("http", "https"),
+                        "http(s)://host:port/path, comma-separated");
+                if (uri.getHost() == null) {
+                    throw new ConfigException(FALCO_URL.key() + ": '" + url + "' has no host");
+                }
+                urls.add(uri);
+            }
+        }
+        return new BridgeConfig(values, List.copyOf(urls));
+    }
+
+    public <T> T get(ConfigOption<T> option) {
+        return values.get(option);
+    }
+
+    public <T> Optional<T> getOptional(ConfigOption<T> option) {
+        return values.getOptional(option);
+    }
+
+    public String inputPath() {
+        return values.get(INPUT_PATH);
+    }
+
+    public InputMode inputMode() {
+        return values.get(INPUT_MODE);
+    }
+
+    public Duration dedupTtl() {
+        return values.get(DEDUP_TTL);
+    }
+
+    public List<URI> falcoUrls() {
+        return falcoUrls;
+    }
+
+    public long bytes(ConfigOption<MemorySize> option) {
+        return values.get(option).getBytes();
+    }
+
+    /** Every option with its default and meaning, for {@code --help}. */
+    public static String help() {
+        StringBuilder out = new StringBuilder("eks-audit-bridge: EKS audit logs from S3 (Kinesis Firehose) to Falco\n\n"
+                + "Usage: BridgeJob --input.path s3://bucket/prefix/ --falco.url http://falco:9765/k8s-audit [--key value ...]\n\n"
+                + "Options:\n");
+        for (ConfigOption<?> option : ALL) {
+            String def = option.hasDefaultValue() ? String.valueOf(describeDefault(option.defaultValue())) : "(none)";
+            out.append(String.format(Locale.ROOT, "  --%-32s default %s%n      %s%n",
+                    option.key(), def, option.description().toString()));
+        }
+        return out.toString();
+    }
+
+    private static Object describeDefault(Object value) {
+        if (value instanceof Duration) {
+            return org.apache.flink.util.TimeUtils.formatWithHighestUnit((Duration) value);
+        }
+        if (value instanceof Enum) {
+            return ((Enum<?>) value).name().toLowerCase(Locale.ROOT);
+        }
+        return value;
+    }
+
+    private static void read(Configuration values, ConfigOption<?> option) {
+        try {
+            values.get(option);
+        } catch (RuntimeException e) {
+            throw new ConfigException(option.key() + ": invalid value '" + values.toMap().get(option.key())
+                    + "', expected " + expected(option));
+        }
+    }
+
+    private static String expected(ConfigOption<?> option) {
+        Object def = option.hasDefaultValue() ? option.defaultValue() : null;
+        if (def instanceof Duration) {
+            return "a duration such as '200 ms', '10 s' or '1 h'";
+        }
+        if (def instanceof MemorySize) {
+            return "a size such as '262144', '512 kb' or '4 mb'";
+        }
+        if (def instanceof Boolean) {
+            return "true or false";
+        }
+        if (def instanceof Integer) {
+            return "an integer";
+        }
+        if (def instanceof Enum) {
+            return "one of " + Arrays.stream(((Enum<?>) def).getDeclaringClass().getEnumConstants())
+                    .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining(", "));
+        }
+        return "a string";
+    }
+
+    private static String require(Configuration values, ConfigOption<String> option) {
+        String v = values.getOptional(option).map(String::trim).orElse("");
+        if (v.isEmpty()) {
+            throw new ConfigException(option.key() + ": required; " + option.description());
+        }
+        return v;
+    }
+
+    private static URI checkUri(String key, String value, Set<String> schemes, String allowed) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (Exception e) {
+            throw new ConfigException(key + ": '" + value + "' is not a valid URI; expected " + allowed);
+        }
+        if (uri.getScheme() == null || !schemes.contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(key + ": '" + value + "' has scheme " + uri.getScheme() + "; expected " + allowed);
+        }
+        return uri;
+    }
+
+    private static void positive(Configuration values, ConfigOption<Duration> option) {
+        Duration d = values.get(option);
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException(option.key() + ": must be a positive duration, got " + d);
+        }
+    }
+
+    private static void atLeast(Configuration values, ConfigOption<Integer> option, int min) {
+        int v = values.get(option);
+        if (v < min) {
+            throw new ConfigException(option.key() + ": must be at least " + min + ", got " + v);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.eksaudit.bridge.config;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
+
+/**
+ * Every option of the bridge: the public contract. Keys are never renamed; new ones are added.
+ * Declared as Flink {@link ConfigOption}s so durations and sizes parse the way Flink users expect
+ * ({@code 10 s}, {@code 1 h}, {@code 4 mb}).
+ */
+public final class BridgeOptions {
+
+    public static final ConfigOption<String> INPUT_PATH = key("input.path")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Required. Where Firehose writes: s3://bucket/prefix/ or file:///abs/dir/.");
+
+    public static final ConfigOption<InputMode> INPUT_MODE = key("input.mode")
+            .enumType(InputMode.class)
+            .defaultValue(InputMode.CONTINUOUS)
+            .withDescription("continuous (keep watching) or bounded (read what is there at start, then finish).");
+
+    public static final ConfigOption<Duration> INPUT_DISCOVERY_INTERVAL = key("input.discovery-interval")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(10))
+            .withDescription("How often a continuous job lists the input path for new objects.");
+
+    public static final ConfigOption<String> DECODE_LOG_STREAM_PREFIX = key("decode.log-stream-prefix")
+            .stringType()
+            .defaultValue("kube-apiserver-audit-")
+            .withDescription("Only CloudWatch Logs streams whose name starts with this carry audit events.");
+
+    public static final ConfigOption<Duration> DEDUP_TTL = key("dedup.ttl")
+            .durationType()
+            .defaultValue(Duration.ofHours(1))
+            .withDescription("How long an (auditID, stage) is remembered to drop repeats.");
+
+    public static final ConfigOption<String> DLQ_PATH = key("dlq.path")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Where dead letters are written as JSON lines (s3:// or file://). "
+                    + "Unset: dead letters are counted and logged (key and reason, never the payload).");
+
+    public static final ConfigOption<String> FALCO_URL = key("falco.url")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Required unless falco.dry-run. Falco k8saudit webhook URL(s), comma-separated, "
+                    + "e.g. http://falco:9765/k8s-audit.");
+
+    public static final ConfigOption<Boolean> FALCO_DRY_RUN = key("falco.dry-run")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("true: log one summary line per batch instead of posting (never the payload).");
+
+    public static final ConfigOption<MemorySize> FALCO_MAX_EVENT_BYTES = key("falco.max-event-bytes")
+            .memoryType()
+            .defaultValue(MemorySize.parse("262144"))
+            .withDescription("Events larger than this are dead letters (Falco's maxEventSize; it drops them silently).");
+
+    public static final ConfigOption<MemorySize> FALCO_MAX_BODY_BYTES = key("falco.max-body-bytes")
+            .memoryType()
+            .defaultValue(MemorySize.parse("12 mb"))
+            .withDescription("Largest request body Falco accepts (its webhookMaxBatchSize).");
+
+    public static final ConfigOption<Integer> FALCO_BATCH_MAX_EVENTS = key("falco.batch.max-events")
+            .intType()
+            .defaultValue(500)
+            .withDescription("Most events in one POST.");
+
+    public static final ConfigOption<MemorySize> FALCO_BATCH_MAX_BYTES = key("falco.batch.max-bytes")
+            .memoryType()
+            .defaultValue(MemorySize.parse("4 mb"))
+            .withDescription("Most bytes of events in one POST; at most falco.max-body-bytes.");
+
+    public static final ConfigOption<Duration> FALCO_BATCH_MAX_DELAY = key("falco.batch.max-delay")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(1))
+            .withDescription("Longest an event waits in the buffer before its batch is sent.");
+
+    public static final ConfigOption<Duration> FALCO_REQUEST_TIMEOUT = key("falco.request-timeout")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("Timeout of one POST; a timed-out POST is retried.");
+
+    public static final ConfigOption<Duration> FALCO_RETRY_INITIAL_BACKOFF = key("falco.retry.initial-backoff")
+            .durationType()
+            .defaultValue(Duration.ofMillis(200))
+            .withDescription("First retry delay; doubles per attempt, with jitter.");
+
+    public static final ConfigOption<Duration> FALCO_RETRY_MAX_BACKOFF = key("falco.retry.max-backoff")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("Longest retry delay.");
+
+    public static final ConfigOption<Integer> FALCO_RETRY_MAX_ATTEMPTS = key("falco.retry.max-attempts")
+            .intType()
+            .defaultValue(0)
+            .withDescription("0 retries forever; otherwise a batch that failed this many times becomes "
+                    + "dead letters (falco-unreachable).");
+
+    public static final ConfigOption<Integer> FALCO_MAX_IN_FLIGHT = key("falco.max-in-flight")
+            .intType()
+            .defaultValue(4)
+            .withDescription("Concurrent POSTs per subtask; bounds memory and makes a slow Falco backpressure the job.");
+
+    public static final ConfigOption<String> FALCO_TLS_CA_FILE = key("falco.tls.ca-file")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("PEM file of the CA(s) that sign Falco's certificate (default: the JVM's trust store).");
+
+    public static final ConfigOption<Boolean> FALCO_TLS_INSECURE_SKIP_VERIFY = key("falco.tls.insecure-skip-verify")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("true disables certificate and host name checks (logs a warning). Testing only.");
+
+    public static final ConfigOption<String> FALCO_AUTH_HEADER_FILE = key("falco.auth.header-file")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("File holding one 'Name: value' header sent with every POST (re-read when it changes).");
+
+    /** In the order {@code --help} prints them. */
+    public static final List<ConfigOption<?>> ALL = List.of(
+            INPUT_PATH,
+            INPUT_MODE,
+            INPUT_DISCOVERY_INTERVAL,
+            DECODE_LOG_STREAM_PREFIX,
+            DEDUP_TTL,
+            DLQ_PATH,
+            FALCO_URL,
+            FALCO_DRY_RUN,
+            FALCO_MAX_EVENT_BYTES,
+            FALCO_MAX_BODY_BYTES,
+            FALCO_BATCH_MAX_EVENTS,
+            FALCO_BATCH_MAX_BYTES,
+            FALCO_BATCH_MAX_DELAY,
+            FALCO_REQUEST_TIMEOUT,
+            FALCO_RETRY_INITIAL_BACKOFF,
+            FALCO_RETRY_MAX_BACKOFF,
+            FALCO_RETRY_MAX_ATTEMPTS,
+            FALCO_MAX_IN_FLIGHT,
+            FALCO_TLS_CA_FILE,
+            FALCO_TLS_INSECURE_SKIP_VERIFY,
+            FALCO_AUTH_HEADER_FILE);
+
+    private BridgeOptions() {}
+}
