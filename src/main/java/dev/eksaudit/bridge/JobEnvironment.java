@@ -1,0 +1,54 @@
+package dev.eksaudit.bridge;
+
+import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.plugin.PluginUtils;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Where the job runs: the cluster that submitted it, or an embedded Flink when started by {@code java}. */
+final class JobEnvironment {
+    private static final Logger LOG = LoggerFactory.getLogger(JobEnvironment.class);
+
+    static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
+
+    private JobEnvironment() {}
+
+    /**
+     * A cluster (CLI, REST, Managed Flink, operator) installs its own environment; without one
+     * Flink would hand out a bare local environment, so this loads the same {@code config.yaml} a
+     * cluster would and initialises file systems with it, so {@code s3.*} keys work locally too.
+     */
+    static StreamExecutionEnvironment create() throws Exception {
+        if (!startedByJava()) {
+            return StreamExecutionEnvironment.getExecutionEnvironment();
+        }
+        String confDir = System.getenv().getOrDefault("FLINK_CONF_DIR", "flink-conf");
+        Configuration conf = GlobalConfiguration.loadConfiguration(confDir);
+        FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
+        LOG.info("Started by java: embedded Flink with settings from {}/config.yaml, web UI on http://localhost:{}/",
+                confDir, conf.get(RestOptions.PORT));
+        return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    }
+
+    /** True when no cluster installed a context environment, i.e. {@code main} was started by {@code java}. */
+    static boolean startedByJava() {
+        return StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
+    }
+
+    /** Exactly-once file tracking needs checkpoints; a Flink configuration that sets them wins. */
+    static void ensureCheckpointing(StreamExecutionEnvironment env) {
+        if (env.getCheckpointConfig().isCheckpointingEnabled()) {
+            return;
+        }
+        env.enableCheckpointing(DEFAULT_CHECKPOINT_INTERVAL.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        LOG.info("execution.checkpointing.interval is not set: enabled checkpointing every {} s, exactly-once",
+                DEFAULT_CHECKPOINT_INTERVAL.toSeconds());
+    }
+}
