@@ -1,0 +1,140 @@
+package dev.eksaudit.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.eksaudit.bridge.config.BridgeConfig;
+import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
+import dev.eksaudit.bridge.source.InProcessS3;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole job on real parts: objects PUT through the S3 API into an in-process S3 server, read
+ * by flink-s3-fs-hadoop on a MiniCluster, posted to a receiver that behaves like Falco's webhook.
+ */
+class BridgeJobEndToEndTest {
+
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
+            .build());
+
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    private InProcessS3 s3;
+    private FalcoWebhookReceiver falco;
+
+    @BeforeEach
+    void start() throws Exception {
+        s3 = InProcessS3.start("audit");
+        falco = FalcoWebhookReceiver.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        falco.close();
+        s3.close();
+    }
+
+    @Test
+    void deliversEveryEventOnceWhileObjectsArrive() throws Exception {
+        PipelineFixture fixture = new PipelineFixture("s3://audit/eks/", Instant.parse("2026-11-26T14:05:00Z"), 1)
+                .addObjects(8, 20);
+        List<Map.Entry<String, byte[]>> objects = new ArrayList<>(fixture.objects.entrySet());
+        putAll(objects.subList(0, 3));
+        // Firehose's error output next to the data: never audit events.
+        s3.put("s3://audit/eks/processing-failed/2026/11/26/14/x", "{\"not\":\"audit\"}".getBytes());
+
+        JobClient job = startJob(new Configuration());
+        putAll(objects.subList(3, objects.size()));
+
+        falco.awaitEventCount(fixture.expectedKeys.size(), DEADLINE);
+        String savepoint = job.stopWithSavepoint(true, null, SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+        assertThat(savepoint).isNotBlank();
+
+        assertThat(falco.eventKeys()).doesNotHaveDuplicates();
+        assertThat(falco.eventKeys()).containsExactlyInAnyOrderElementsOf(fixture.expectedKeys);
+        assertThat(falco.droppedCount()).isZero();
+        assertThat(PipelineFixture.counter(METRICS, job.getJobID(), "objectsRead")).isEqualTo(objects.size());
+        assertThat(PipelineFixture.counter(METRICS, job.getJobID(), "duplicatesDropped")).isEqualTo(3L * (objects.size() - 1));
+        assertThat(PipelineFixture.counter(METRICS, job.getJobID(), "controlMessagesSkipped")).isPositive();
+    }
+
+    @Test
+    void restoresFromASavepointWithoutLosingOrRereadingObjects(@TempDir Path savepoints) throws Exception {
+        PipelineFixture fixture = new PipelineFixture("s3://audit/eks/", Instant.parse("2026-11-26T09:00:00Z"), 2)
+                .addObjects(10, 15);
+        List<Map.Entry<String, byte[]>> objects = new ArrayList<>(fixture.objects.entrySet());
+        List<String> firstHalf = new ArrayList<>();
+        putAll(objects.subList(0, 5));
+        for (var o : objects.subList(0, 5)) {
+            firstHalf.addAll(eventKeysOf(fixture, o));
+        }
+
+        JobClient first = startJob(new Configuration());
+        falco.awaitEventCount(firstHalf.size(), DEADLINE);
+        String savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(2, TimeUnit.MINUTES);
+        assertThat(first.getJobStatus().get()).isEqualTo(JobStatus.FINISHED);
+        long readByFirst = PipelineFixture.counter(METRICS, first.getJobID(), "objectsRead");
+        assertThat(readByFirst).isEqualTo(5);
+
+        putAll(objects.subList(5, objects.size()));
+        Configuration restore = new Configuration();
+        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        JobClient second = startJob(restore);
+        falco.awaitEventCount(fixture.expectedKeys.size(), DEADLINE);
+        second.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+
+        assertThat(falco.eventKeys()).doesNotHaveDuplicates();
+        assertThat(falco.eventKeys()).containsExactlyInAnyOrderElementsOf(fixture.expectedKeys);
+        // Exactly-once file tracking: the restored job reads only the objects it had not read.
+        assertThat(PipelineFixture.counter(METRICS, second.getJobID(), "objectsRead")).isEqualTo(objects.size() - 5);
+    }
+
+    private JobClient startJob(Configuration extra) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(extra);
+        env.setParallelism(2);
+        env.enableCheckpointing(500);
+        BridgeJob.build(env, BridgeConfig.fromArgs(
+                "--input.path", "s3://audit/eks/",
+                "--input.discovery-interval", "500 ms",
+                "--falco.url", falco.url().toString(),
+                "--falco.batch.max-delay", "100 ms"));
+        return env.executeAsync("eks-audit-bridge e2e");
+    }
+
+    private void putAll(List<Map.Entry<String, byte[]>> objects) throws Exception {
+        for (var o : objects) {
+            s3.put(o.getKey(), o.getValue());
+        }
+    }
+
+    /** The valid new events of one object, by decoding it the way Falco's receiver reports them. */
+    private static List<String> eventKeysOf(PipelineFixture fixture, Map.Entry<String, byte[]> object) {
+        return fixture.newKeysByObject.get(object.getKey());
+    }
+}

@@ -1,0 +1,72 @@
+package dev.eksaudit.bridge;
+
+import dev.eksaudit.bridge.decode.FirehoseFixtures;
+import dev.eksaudit.bridge.decode.FirehoseFixtures.Layout;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+
+/** Objects in the Firehose layouts, with duplicates across objects, and the set Falco must receive. */
+final class PipelineFixture {
+    static final Layout[] LAYOUTS = Layout.values();
+
+    /** Object key (s3 URI) to body. */
+    final Map<String, byte[]> objects = new LinkedHashMap<>();
+    /** "auditID/stage" of every distinct valid event in {@link #objects}. */
+    final TreeSet<String> expectedKeys = new TreeSet<>();
+    /** The keys each object adds (its repeats of the previous object excluded). */
+    final Map<String, List<String>> newKeysByObject = new LinkedHashMap<>();
+
+    private final String root;
+    private final Instant firstArrival;
+    private final java.util.Random random;
+
+    PipelineFixture(String root, Instant firstArrival, long seed) {
+        this.root = root;
+        this.firstArrival = firstArrival;
+        this.random = new java.util.Random(seed);
+    }
+
+    /**
+     * Adds {@code count} objects of {@code requests} requests each (two stages per request), and
+     * repeats a few events of the previous object in each one, as Firehose retries do.
+     */
+    PipelineFixture addObjects(int count, int requests) {
+        List<String> previous = List.of();
+        for (int i = 0; i < count; i++) {
+            Instant arrival = firstArrival.plusSeconds(objects.size() * 61L);
+            List<String> events = new ArrayList<>();
+            List<String> newKeys = new ArrayList<>();
+            for (int r = 0; r < requests; r++) {
+                String id = new UUID(random.nextLong(), random.nextLong()).toString();
+                events.add(FirehoseFixtures.event(id, "ResponseStarted", arrival.plusMillis(r)));
+                events.add(FirehoseFixtures.event(id, "ResponseComplete", arrival.plusMillis(r + 1)));
+                newKeys.add(id + "/ResponseStarted");
+                newKeys.add(id + "/ResponseComplete");
+            }
+            events.addAll(previous.subList(0, Math.min(3, previous.size())));
+            Layout layout = LAYOUTS[objects.size() % LAYOUTS.length];
+            String key = FirehoseFixtures.objectKey(root, arrival, layout);
+            objects.put(key, FirehoseFixtures.object(layout, events));
+            newKeysByObject.put(key, newKeys);
+            expectedKeys.addAll(newKeys);
+            previous = events;
+        }
+        return this;
+    }
+
+    /** Sum of a counter over every subtask of the job, e.g. the decoder's {@code objectsRead}. */
+    static long counter(InMemoryReporter reporter, JobID job, String name) {
+        return reporter.findMetrics(job, name).entrySet().stream()
+                .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof Counter)
+                .mapToLong(e -> ((Counter) e.getValue()).getCount())
+                .sum();
+    }
+}
