@@ -155,11 +155,24 @@ public final class BridgeConfig {
                 + "Usage: BridgeJob --input.path s3://bucket/prefix/ --falco.url http://falco:9765/k8s-audit [--key value ...]\n\n"
                 + "Options:\n");
         for (ConfigOption<?> option : ALL) {
-            String def = option.hasDefaultValue() ? String.valueOf(describeDefault(option.defaultValue())) : "(none)";
+            String def = defaultText(option);
             out.append(String.format(Locale.ROOT, "  --%-32s default %s%n      %s%n",
-                    option.key(), def, option.description().toString()));
+                    option.key(), def, description(option)));
         }
         return out.toString();
+    }
+
+    /** An option's description as plain text. */
+    public static String description(ConfigOption<?> option) {
+        // Flink only ships an HTML formatter for descriptions; ours are plain sentences.
+        return new org.apache.flink.configuration.description.HtmlFormatter().format(option.description())
+                .replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&amp;", "&");
+    }
+
+    /** An option's default as a user writes it ({@code 10 s}, {@code continuous}), or {@code (none)}. */
+    public static String defaultText(ConfigOption<?> option) {
+        return option.hasDefaultValue() ? String.valueOf(describeDefault(option.defaultValue())) : "(none)";
     }
 
     private static Object describeDefault(Object value) {
@@ -206,7 +219,7 @@ public final class BridgeConfig {
     private static String require(Configuration values, ConfigOption<String> option) {
         String v = values.getOptional(option).map(String::trim).orElse("");
         if (v.isEmpty()) {
-            throw new ConfigException(option.key() + ": required; " + option.description());
+            throw new ConfigException(option.key() + ": required; " + description(option));
         }
         return v;
     }

@@ -91,10 +91,20 @@ class BridgeConfigTest {
     void helpListsEveryOptionWithItsDefault() {
         String help = BridgeConfig.help();
         for (var option : BridgeOptions.ALL) {
-            assertThat(help).contains("--" + option.key());
+            assertThat(help).contains("--" + option.key()).contains(BridgeConfig.description(option));
         }
+        assertThat(help).doesNotContain("Description@");
         assertThat(help).contains("default 10 s").contains("default 1 h").contains("default continuous")
                 .contains("default kube-apiserver-audit-");
+    }
+
+    @Test
+    void readmeDocumentsEveryOptionWithItsDefault() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        for (var option : BridgeOptions.ALL) {
+            assertThat(readme).as(option.key())
+                    .contains("| `" + option.key() + "` | `" + BridgeConfig.defaultText(option) + "` |");
+        }
     }
 
     private static String[] concat(String[] base, String... more) {
