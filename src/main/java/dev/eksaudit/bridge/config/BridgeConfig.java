@@ -4,6 +4,7 @@ import static dev.eksaudit.bridge.config.BridgeOptions.*;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -74,6 +75,27 @@ public final class BridgeConfig {
         }
 
         positive(values, INPUT_DISCOVERY_INTERVAL);
+        positive(values, INPUT_LOOKBACK);
+        String partitioning = values.get(INPUT_PARTITIONING);
+        if (!partitioning.equals("firehose-hourly") && !partitioning.equals("none")) {
+            throw new ConfigException(INPUT_PARTITIONING.key() + ": invalid value '" + partitioning
+                    + "', expected one of firehose-hourly, none");
+        }
+        String start = values.get(INPUT_START);
+        if (!start.equals("earliest") && !start.equals("latest")) {
+            instant(INPUT_START.key(), start, "earliest, latest or an ISO-8601 instant such as 2026-11-20T00:00:00Z");
+        }
+        Optional<String> end = values.getOptional(INPUT_END);
+        if (end.isPresent()) {
+            if (values.get(INPUT_MODE) != InputMode.BOUNDED) {
+                throw new ConfigException(INPUT_END.key() + ": only allowed with " + INPUT_MODE.key() + " bounded");
+            }
+            Instant endAt = instant(INPUT_END.key(), end.get(), "an ISO-8601 instant such as 2026-11-21T00:00:00Z");
+            if (!start.equals("earliest") && !start.equals("latest")
+                    && !endAt.isAfter(Instant.parse(start))) {
+                throw new ConfigException(INPUT_END.key() + ": must be after " + INPUT_START.key() + " (" + start + ")");
+            }
+        }
         positive(values, DEDUP_TTL);
         positive(values, FALCO_BATCH_MAX_DELAY);
         positive(values, FALCO_REQUEST_TIMEOUT);
@@ -235,6 +257,14 @@ public final class BridgeConfig {
             throw new ConfigException(key + ": '" + value + "' has scheme " + uri.getScheme() + "; expected " + allowed);
         }
         return uri;
+    }
+
+    private static Instant instant(String key, String value, String allowed) {
+        try {
+            return Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigException(key + ": invalid value '" + value + "', expected " + allowed);
+        }
     }
 
     private static void positive(Configuration values, ConfigOption<Duration> option) {

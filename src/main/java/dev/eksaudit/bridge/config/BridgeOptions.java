@@ -29,6 +29,29 @@ public final class BridgeOptions {
             .defaultValue(Duration.ofSeconds(10))
             .withDescription("How often a continuous job lists the input path for new objects.");
 
+    public static final ConfigOption<Duration> INPUT_LOOKBACK = key("input.lookback")
+            .durationType()
+            .defaultValue(Duration.ofHours(3))
+            .withDescription("With firehose-hourly partitioning, how many hours back each discovery lists "
+                    + "(objects land in their hour folder up to ~15 min late, more under Firehose retries).");
+
+    public static final ConfigOption<String> INPUT_PARTITIONING = key("input.partitioning")
+            .stringType()
+            .defaultValue("firehose-hourly")
+            .withDescription("firehose-hourly (UTC YYYY/MM/dd/HH/ folders under input.path: lists only the "
+                    + "lookback window) or none (flat or unknown layout: lists everything, state grows).");
+
+    public static final ConfigOption<String> INPUT_START = key("input.start")
+            .stringType()
+            .defaultValue("earliest")
+            .withDescription("On first start: earliest (everything in the lookback window), latest (only objects "
+                    + "that appear after start) or an ISO-8601 instant such as 2026-11-20T00:00:00Z.");
+
+    public static final ConfigOption<String> INPUT_END = key("input.end")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Bounded mode only: an ISO-8601 instant; with input.start, the hour folders to replay.");
+
     public static final ConfigOption<String> DECODE_LOG_STREAM_PREFIX = key("decode.log-stream-prefix")
             .stringType()
             .defaultValue("kube-apiserver-audit-")
@@ -127,6 +150,10 @@ public final class BridgeOptions {
             INPUT_PATH,
             INPUT_MODE,
             INPUT_DISCOVERY_INTERVAL,
+            INPUT_LOOKBACK,
+            INPUT_PARTITIONING,
+            INPUT_START,
+            INPUT_END,
             DECODE_LOG_STREAM_PREFIX,
             DEDUP_TTL,
             DLQ_PATH,

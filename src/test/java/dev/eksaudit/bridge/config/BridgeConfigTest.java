@@ -30,6 +30,20 @@ class BridgeConfigTest {
         assertThat(c.get(BridgeOptions.FALCO_MAX_IN_FLIGHT)).isEqualTo(4);
         assertThat(c.falcoUrls()).containsExactly(URI.create("http://falco:9765/k8s-audit"));
         assertThat(c.getOptional(BridgeOptions.DLQ_PATH)).isEmpty();
+        assertThat(c.get(BridgeOptions.INPUT_LOOKBACK)).isEqualTo(Duration.ofHours(3));
+        assertThat(c.get(BridgeOptions.INPUT_PARTITIONING)).isEqualTo("firehose-hourly");
+        assertThat(c.get(BridgeOptions.INPUT_START)).isEqualTo("earliest");
+        assertThat(c.getOptional(BridgeOptions.INPUT_END)).isEmpty();
+    }
+
+    @Test
+    void boundedReplayTakesAStartAndAnEnd() {
+        BridgeConfig c = BridgeConfig.fromArgs("--input.path", "s3://a/b/", "--falco.dry-run", "true",
+                "--input.mode", "bounded", "--input.start", "2026-11-20T00:00:00Z", "--input.end", "2026-11-21T00:00:00Z");
+        assertThat(c.get(BridgeOptions.INPUT_END)).isEqualTo("2026-11-21T00:00:00Z");
+        assertThatThrownBy(() -> BridgeConfig.fromArgs("--input.path", "s3://a/b/", "--falco.dry-run", "true",
+                "--input.mode", "bounded", "--input.start", "2026-11-21T00:00:00Z", "--input.end", "2026-11-20T00:00:00Z"))
+                .hasMessage("input.end: must be after input.start (2026-11-21T00:00:00Z)");
     }
 
     @Test
@@ -61,6 +75,9 @@ class BridgeConfigTest {
         "unknown key|--falco.ulr|http://f:9765/|Unknown option 'falco.ulr'",
         "batch over body|--falco.batch.max-bytes|20 mb|falco.batch.max-bytes: must be between 1 byte and falco.max-body-bytes",
         "bad url|--falco.url|falco:9765|falco.url: 'falco:9765' has scheme falco; expected http(s)://host:port/path",
+        "bad partitioning|--input.partitioning|daily|input.partitioning: invalid value 'daily', expected one of firehose-hourly, none",
+        "bad start|--input.start|yesterday|input.start: invalid value 'yesterday', expected earliest, latest or an ISO-8601 instant",
+        "end without bounded|--input.end|2026-11-21T00:00:00Z|input.end: only allowed with input.mode bounded",
         "no in-flight|--falco.max-in-flight|0|falco.max-in-flight: must be at least 1, got 0",
     })
     void rejectsWithOneLineNamingTheKey(String name, String key, String value, String message) {
