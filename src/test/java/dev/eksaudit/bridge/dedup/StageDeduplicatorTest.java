@@ -10,6 +10,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 class StageDeduplicatorTest {
@@ -18,8 +19,8 @@ class StageDeduplicatorTest {
 
     @Test
     void dropsARepeatedAuditIdAndStageButKeepsOtherStages() throws Exception {
-        try (var harness = harness()) {
-            harness.open();
+        try (var harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new StageDeduplicator(TTL), new AuditIdKey(), Types.STRING)) {
             harness.processElement(event("a", "RequestReceived"), 1);
             harness.processElement(event("a", "ResponseComplete"), 2);
             harness.processElement(event("a", "RequestReceived"), 3);
@@ -35,8 +36,8 @@ class StageDeduplicatorTest {
 
     @Test
     void forgetsAnEventAfterTheTtl() throws Exception {
-        try (var harness = harness()) {
-            harness.open();
+        try (var harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new StageDeduplicator(TTL), new AuditIdKey(), Types.STRING)) {
             harness.setStateTtlProcessingTime(0);
             harness.processElement(event("a", "ResponseComplete"), 1);
             harness.setStateTtlProcessingTime(TTL.toMillis() - 1);
@@ -69,6 +70,7 @@ class StageDeduplicatorTest {
         }
     }
 
+    /** Not yet opened, so a snapshot can be restored into it first. */
     private static KeyedOneInputStreamOperatorTestHarness<String, AuditEvent, AuditEvent> harness() throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new StageDeduplicator(TTL)), new AuditIdKey(), Types.STRING);
