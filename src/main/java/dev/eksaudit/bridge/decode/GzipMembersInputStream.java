@@ -1,0 +1,188 @@
+package dev.eksaudit.bridge.decode;
+
+import dev.eksaudit.bridge.deadletter.DeadLetterReason;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Every member of a (multi-member) gzip stream, one member at a time.
+ *
+ * <p>Members are opened one by one (rather than with commons-compress's concatenated mode) for two
+ * reasons: the JDK's GZIPInputStream stops after the first member when {@code available()} is 0,
+ * and a member's end is the only point where its CRC says its bytes are genuine. When this layer
+ * holds the JSON itself (not yet another gzip layer), a member's bytes are held back until its CRC
+ * is checked, up to {@code verifyLimit} bytes: a corrupt CloudWatch Logs record then becomes a
+ * dead letter instead of a fabricated audit event. A record cut short loses only its own member.
+ *
+ * <p>Errors come out as {@link MalformedObjectException} ({@code truncated-gzip} or
+ * {@code bad-gzip}); storage errors ({@link ObjectReadException}) pass through untouched.
+ */
+final class GzipMembersInputStream extends InputStream {
+    private static final int CHUNK = 64 * 1024;
+
+    /** Mark-supporting, so commons-compress can hand back the bytes after a member's trailer. */
+    private final InputStream in;
+    private final int verifyLimit;
+
+    private GzipCompressorInputStream member;
+    private int members;
+    /** null until the first bytes show whether this layer holds more gzip (stream) or JSON (hold back). */
+    private Boolean holdBack;
+    private boolean finished;
+
+    private byte[] buf = new byte[CHUNK];
+    private int pos;
+    private int count;
+
+    GzipMembersInputStream(InputStream markSupporting, int verifyLimit) {
+        if (!markSupporting.markSupported()) {
+            throw new IllegalArgumentException("needs a stream that supports mark/reset");
+        }
+        this.in = new NonClosing(markSupporting);
+        this.verifyLimit = Math.max(CHUNK, verifyLimit);
+    }
+
+    /** Members seen so far, for logs. */
+    int members() {
+        return members;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (pos >= count) {
+            if (finished) {
+                return -1;
+            }
+            fill();
+        }
+        int n = Math.min(len, count - pos);
+        System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /** Loads the next bytes that may be released: a whole verified member, or a streamed chunk. */
+    private void fill() throws IOException {
+        pos = 0;
+        count = 0;
+        while (true) {
+            if (member == null) {
+                if (!startMember()) {
+                    finished = true;
+                    return;
+                }
+            }
+            if (count == buf.length) {
+                if (Boolean.TRUE.equals(holdBack) && buf.length < verifyLimit) {
+                    buf = Arrays.copyOf(buf, (int) Math.min((long) verifyLimit, buf.length * 2L));
+                } else {
+                    // An outer layer, or a member too large to hold: stream it unverified.
+                    return;
+                }
+            }
+            int n = readMember(buf, count, buf.length - count);
+            if (n < 0) {
+                endMember();
+                if (holdBack == null) {
+                    holdBack = Boolean.TRUE;
+                }
+                if (count > 0) {
+                    return;
+                }
+                continue;
+            }
+            count += n;
+            if (holdBack == null && count >= 2) {
+                holdBack = !((buf[0] & 0xff) == 0x1f && (buf[1] & 0xff) == 0x8b);
+            }
+            if (Boolean.FALSE.equals(holdBack)) {
+                return;
+            }
+        }
+    }
+
+    private boolean startMember() throws IOException {
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = b0 < 0 ? -1 : in.read();
+        in.reset();
+        if (b0 < 0) {
+            return false;
+        }
+        if (b0 != 0x1f || b1 != 0x8b) {
+            throw new MalformedObjectException(
+                    DeadLetterReason.BAD_GZIP, "bytes after gzip member " + members + " are not gzip");
+        }
+        try {
+            member = new GzipCompressorInputStream(in, false);
+        } catch (IOException e) {
+            throw classify(e, "header");
+        }
+        members++;
+        return true;
+    }
+
+    private int readMember(byte[] b, int off, int len) throws IOException {
+        try {
+            return member.read(b, off, len);
+        } catch (IOException e) {
+            throw classify(e, "data");
+        }
+    }
+
+    private void endMember() {
+        try {
+            member.close();
+        } catch (IOException ignored) {
+            // Only releases the Inflater; the shared stream is shielded from close.
+        }
+        member = null;
+    }
+
+    private IOException classify(IOException e, String where) {
+        if (e instanceof ObjectReadException || e instanceof MalformedObjectException) {
+            return e;
+        }
+        if (e instanceof EOFException) {
+            return new MalformedObjectException(
+                    DeadLetterReason.TRUNCATED_GZIP, "gzip member " + (members + (where.equals("header") ? 1 : 0))
+                            + " ends early (" + where + ")");
+        }
+        // commons-compress messages are fixed texts ("corrupt", "CRC32 error"), never data.
+        return new MalformedObjectException(
+                DeadLetterReason.BAD_GZIP, "gzip member " + (members + (where.equals("header") ? 1 : 0))
+                        + " does not inflate: " + e.getMessage());
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (member != null) {
+            endMember();
+        }
+        in.close();
+    }
+
+    /** Keeps commons-compress from closing the shared stream when a member ends. */
+    private static final class NonClosing extends FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {}
+    }
+}
