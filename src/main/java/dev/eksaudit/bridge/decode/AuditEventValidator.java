@@ -1,0 +1,139 @@
+package dev.eksaudit.bridge.decode;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import dev.eksaudit.bridge.deadletter.DeadLetterReason;
+import java.io.IOException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+/**
+ * Checks what Falco would otherwise drop silently after answering 200: size, JSON, {@code kind},
+ * and the fields the bridge keys on. Streams the top level only (bodies are skipped, never built
+ * into trees) and keeps the caller's bytes as they are.
+ */
+final class AuditEventValidator {
+    private static final JsonFactory JSON = new JsonFactory();
+    /** RFC 3339 proper: seconds required, 'T' and 'Z' in either case, numeric offsets with minutes. */
+    private static final Pattern RFC3339 = Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})");
+
+    private final long maxEventBytes;
+
+    AuditEventValidator(long maxEventBytes) {
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    /** The outcome of one check: an event, or a reason with a detail that never quotes the payload. */
+    static final class Result {
+        final AuditEvent event;
+        final DeadLetterReason reason;
+        final String detail;
+
+        private Result(AuditEvent event, DeadLetterReason reason, String detail) {
+            this.event = event;
+            this.reason = reason;
+            this.detail = detail;
+        }
+
+        boolean isValid() {
+            return event != null;
+        }
+    }
+
+    static Result fail(DeadLetterReason reason, String detail) {
+        return new Result(null, reason, detail);
+    }
+
+    Result validate(byte[] json, String objectKey) {
+        if (json.length > maxEventBytes) {
+            return fail(DeadLetterReason.OVERSIZE, "event of " + json.length + " bytes is over " + maxEventBytes);
+        }
+        String kind = null;
+        boolean kindIsString = false;
+        String auditId = null;
+        String stage = null;
+        String stageTimestamp = null;
+        try (JsonParser p = JSON.createParser(json)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return fail(DeadLetterReason.TRUNCATED_MESSAGE, "empty message");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                return fail(DeadLetterReason.NOT_AUDIT_EVENT, "JSON " + first + ", not an object");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                String text = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                switch (field) {
+                    case "kind":
+                        kind = text;
+                        kindIsString = text != null;
+                        break;
+                    case "auditID":
+                        auditId = text;
+                        break;
+                    case "stage":
+                        stage = text;
+                        break;
+                    case "stageTimestamp":
+                        stageTimestamp = text;
+                        break;
+                    default:
+                        break;
+                }
+                p.skipChildren();
+            }
+            if (t != JsonToken.END_OBJECT) {
+                return fail(DeadLetterReason.NOT_AUDIT_EVENT, "malformed object");
+            }
+            if (p.nextToken() != null) {
+                return fail(DeadLetterReason.NOT_AUDIT_EVENT, "content after the event's closing brace");
+            }
+        } catch (JsonEOFException e) {
+            return fail(DeadLetterReason.TRUNCATED_MESSAGE, "JSON ends early after " + json.length + " bytes");
+        } catch (JsonProcessingException e) {
+            // Jackson's messages quote the offending text: report the position only.
+            return fail(DeadLetterReason.NOT_AUDIT_EVENT, "invalid JSON at byte " + e.getLocation().getByteOffset());
+        } catch (IOException e) {
+            return fail(DeadLetterReason.NOT_AUDIT_EVENT, "unreadable JSON: " + e.getClass().getSimpleName());
+        }
+        if (!"Event".equals(kind)) {
+            return fail(DeadLetterReason.NOT_AUDIT_EVENT,
+                    kind == null ? (kindIsString ? "kind is empty" : "no kind string") : "kind is not Event");
+        }
+        if (auditId == null || auditId.isEmpty()) {
+            return fail(DeadLetterReason.MISSING_AUDIT_ID, "no auditID");
+        }
+        if (Stage.parse(stage) == null) {
+            return fail(DeadLetterReason.BAD_STAGE, stage == null ? "no stage" : "unknown stage");
+        }
+        if (stageTimestamp == null) {
+            return fail(DeadLetterReason.BAD_STAGE_TIMESTAMP, "no stageTimestamp");
+        }
+        Long millis = rfc3339Millis(stageTimestamp);
+        if (millis == null) {
+            return fail(DeadLetterReason.BAD_STAGE_TIMESTAMP, "stageTimestamp is not RFC 3339");
+        }
+        return new Result(new AuditEvent(auditId, stage, millis, objectKey, json), null, null);
+    }
+
+    /** Epoch millis of an RFC 3339 timestamp, or null. */
+    static Long rfc3339Millis(String text) {
+        if (!RFC3339.matcher(text).matches()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

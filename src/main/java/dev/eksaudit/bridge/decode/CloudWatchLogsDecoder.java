@@ -1,0 +1,190 @@
+package dev.eksaudit.bridge.decode;
+
+import dev.eksaudit.bridge.deadletter.DeadLetter;
+import dev.eksaudit.bridge.deadletter.DeadLetterReason;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns framed records into validated audit events: unwraps CloudWatch Logs envelopes (layouts
+ * a-c) or takes bare events (layout d), skips health checks and other log streams, and sends
+ * everything Falco would drop to {@link #DEAD_LETTERS} with a reason.
+ */
+public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEvent> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(CloudWatchLogsDecoder.class);
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<DeadLetter>("dead-letters") {
+        private static final long serialVersionUID = 1L;
+    };
+
+    public static final String DATA_MESSAGE = "DATA_MESSAGE";
+    public static final String CONTROL_MESSAGE = "CONTROL_MESSAGE";
+
+    /** Dead letters logged per {@link #LOG_WINDOW_MILLIS}; the counters see all of them. */
+    static final int LOG_BURST = 20;
+    static final long LOG_WINDOW_MILLIS = 10_000;
+
+    private final String logStreamPrefix;
+    private final long maxEventBytes;
+
+    private transient EnvelopeReader envelopes;
+    private transient AuditEventValidator validator;
+    private transient Counter objectsRead;
+    private transient Counter bytesRead;
+    private transient Counter eventsDecoded;
+    private transient Counter controlMessagesSkipped;
+    private transient Counter otherStreamsSkipped;
+    private transient Map<DeadLetterReason, Counter> deadLetters;
+    private transient long logWindowStart;
+    private transient int loggedInWindow;
+    private transient long suppressed;
+
+    public CloudWatchLogsDecoder(String logStreamPrefix, long maxEventBytes) {
+        if (logStreamPrefix == null) {
+            throw new IllegalArgumentException("logStreamPrefix must not be null");
+        }
+        if (maxEventBytes < 1) {
+            throw new IllegalArgumentException("maxEventBytes must be positive: " + maxEventBytes);
+        }
+        this.logStreamPrefix = logStreamPrefix;
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        envelopes = new EnvelopeReader();
+        validator = new AuditEventValidator(maxEventBytes);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        objectsRead = metrics.counter("objectsRead");
+        bytesRead = metrics.counter("bytesRead");
+        eventsDecoded = metrics.counter("eventsDecoded");
+        controlMessagesSkipped = metrics.counter("controlMessagesSkipped");
+        otherStreamsSkipped = metrics.counter("otherStreamsSkipped");
+        MetricGroup byReason = metrics.addGroup("deadLetters");
+        deadLetters = new EnumMap<>(DeadLetterReason.class);
+        // All of them up front, so dashboards show a 0 rather than no series.
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            deadLetters.put(reason, byReason.counter(reason.code()));
+        }
+    }
+
+    @Override
+    public void processElement(ObjectRecord record, Context ctx, Collector<AuditEvent> out) {
+        if (record.index == 0) {
+            objectsRead.inc();
+        }
+        byte[] payload = record.payload == null ? new byte[0] : record.payload;
+        bytesRead.inc(payload.length);
+
+        if (record.isFailure()) {
+            deadLetter(ctx, new DeadLetter(reasonOf(record.failure), record.objectKey, record.index, record.offset,
+                    record.detail, payload));
+            return;
+        }
+        EnvelopeReader.Record parsed = envelopes.read(payload);
+        switch (parsed.kind) {
+            case ENVELOPE:
+                envelope(record, parsed, ctx, out);
+                break;
+            case EVENT:
+                event(record, payload, null, ctx, out);
+                break;
+            case UNKNOWN:
+                deadLetter(ctx, letter(DeadLetterReason.UNKNOWN_RECORD, record, parsed.detail, payload));
+                break;
+            default:
+                deadLetter(ctx, letter(DeadLetterReason.NOT_JSON, record, parsed.detail, payload));
+                break;
+        }
+    }
+
+    private void envelope(ObjectRecord record, EnvelopeReader.Record envelope, Context ctx, Collector<AuditEvent> out) {
+        if (CONTROL_MESSAGE.equals(envelope.messageType)) {
+            controlMessagesSkipped.inc();
+            return;
+        }
+        if (!DATA_MESSAGE.equals(envelope.messageType)) {
+            deadLetter(ctx, letter(DeadLetterReason.UNKNOWN_RECORD, record,
+                    "envelope with an unknown messageType", record.payload));
+            return;
+        }
+        if (envelope.logStream == null || !envelope.logStream.startsWith(logStreamPrefix)) {
+            otherStreamsSkipped.inc();
+            return;
+        }
+        if (envelope.logEvents == null) {
+            deadLetter(ctx, letter(DeadLetterReason.UNKNOWN_RECORD, record,
+                    "DATA_MESSAGE without a logEvents array", record.payload));
+            return;
+        }
+        for (EnvelopeReader.LogEvent logEvent : envelope.logEvents) {
+            if (logEvent.message == null) {
+                deadLetter(ctx, letter(DeadLetterReason.NOT_AUDIT_EVENT, record,
+                        logEvent.describe() + ": no message string", new byte[0]));
+            } else {
+                event(record, logEvent.message, logEvent, ctx, out);
+            }
+        }
+    }
+
+    private void event(ObjectRecord record, byte[] json, EnvelopeReader.LogEvent logEvent, Context ctx,
+            Collector<AuditEvent> out) {
+        AuditEventValidator.Result result = validator.validate(json, record.objectKey);
+        if (result.isValid()) {
+            eventsDecoded.inc();
+            out.collect(result.event);
+        } else {
+            String detail = logEvent == null ? result.detail : logEvent.describe() + ": " + result.detail;
+            deadLetter(ctx, letter(result.reason, record, detail, json));
+        }
+    }
+
+    private static DeadLetter letter(DeadLetterReason reason, ObjectRecord record, String detail, byte[] payload) {
+        return new DeadLetter(reason, record.objectKey, record.index, record.offset, detail, payload);
+    }
+
+    private void deadLetter(Context ctx, DeadLetter letter) {
+        deadLetters.get(reasonOf(letter.reason)).inc();
+        ctx.output(DEAD_LETTERS, letter);
+        logRateLimited(letter);
+    }
+
+    /** Key, position and reason only: payloads can hold Secret data. */
+    private void logRateLimited(DeadLetter letter) {
+        long now = System.currentTimeMillis();
+        if (now - logWindowStart >= LOG_WINDOW_MILLIS) {
+            if (suppressed > 0) {
+                LOG.warn("{} more dead letters were not logged (see the deadLetters.* counters)", suppressed);
+            }
+            logWindowStart = now;
+            loggedInWindow = 0;
+            suppressed = 0;
+        }
+        if (loggedInWindow < LOG_BURST) {
+            loggedInWindow++;
+            LOG.warn("Dead letter {} from {} record {} at offset {}: {}", letter.reason, letter.objectKey,
+                    letter.index, letter.offset, letter.detail);
+        } else {
+            suppressed++;
+        }
+    }
+
+    /** The reason with this code; a code this build does not know is still a dead letter. */
+    static DeadLetterReason reasonOf(String code) {
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            if (reason.code().equals(code)) {
+                return reason;
+            }
+        }
+        return DeadLetterReason.UNKNOWN_RECORD;
+    }
+}

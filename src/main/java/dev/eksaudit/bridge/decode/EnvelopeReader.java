@@ -1,0 +1,159 @@
+package dev.eksaudit.bridge.decode;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Tells what a framed JSON value is: a CloudWatch Logs subscription envelope (layouts a-c), a bare
+ * audit event (layout d), something else, or not JSON at all. Streams the top level and the
+ * {@code logEvents} array only; everything else is skipped unread.
+ */
+final class EnvelopeReader {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    enum Kind {
+        ENVELOPE,
+        EVENT,
+        UNKNOWN,
+        NOT_JSON
+    }
+
+    /** One {@code logEvents[i]}: its id for dead letters, its message (null when not a string). */
+    static final class LogEvent {
+        final int position;
+        final String id;
+        final byte[] message;
+
+        LogEvent(int position, String id, byte[] message) {
+            this.position = position;
+            this.id = id;
+            this.message = message;
+        }
+
+        /** Names the log event for a dead letter without quoting it. */
+        String describe() {
+            return "logEvents[" + position + "]" + (id == null || id.isEmpty() ? "" : " id=" + id);
+        }
+    }
+
+    /** What {@link #read} found. */
+    static final class Record {
+        final Kind kind;
+        final String messageType;
+        final String logStream;
+        /** null when the envelope has no logEvents array. */
+        final List<LogEvent> logEvents;
+        final String detail;
+
+        Record(Kind kind, String messageType, String logStream, List<LogEvent> logEvents, String detail) {
+            this.kind = kind;
+            this.messageType = messageType;
+            this.logStream = logStream;
+            this.logEvents = logEvents;
+            this.detail = detail;
+        }
+    }
+
+    Record read(byte[] json) {
+        String messageType = null;
+        String logStream = null;
+        List<LogEvent> logEvents = null;
+        boolean eventFields = false;
+        try (JsonParser p = JSON.createParser(json)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return new Record(Kind.NOT_JSON, null, null, null, "no JSON value");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                ensureEnd(p);
+                return new Record(Kind.UNKNOWN, null, null, null, "JSON " + first + ", not an object");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (field) {
+                    case "messageType":
+                        messageType = v == JsonToken.VALUE_STRING ? p.getText() : "";
+                        break;
+                    case "logStream":
+                        logStream = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        break;
+                    case "logEvents":
+                        logEvents = v == JsonToken.START_ARRAY ? readLogEvents(p) : null;
+                        break;
+                    case "kind":
+                    case "auditID":
+                        eventFields = true;
+                        break;
+                    default:
+                        break;
+                }
+                p.skipChildren();
+            }
+            if (t != JsonToken.END_OBJECT) {
+                return new Record(Kind.NOT_JSON, null, null, null, "malformed object");
+            }
+            ensureEnd(p);
+        } catch (JsonProcessingException e) {
+            // Jackson's messages quote the input: the position is all we report.
+            return new Record(Kind.NOT_JSON, null, null, null,
+                    "invalid JSON at byte " + e.getLocation().getByteOffset());
+        } catch (IOException e) {
+            return new Record(Kind.NOT_JSON, null, null, null, "unreadable JSON: " + e.getClass().getSimpleName());
+        }
+        if (messageType != null) {
+            return new Record(Kind.ENVELOPE, messageType, logStream, logEvents, null);
+        }
+        if (eventFields) {
+            return new Record(Kind.EVENT, null, null, null, null);
+        }
+        return new Record(Kind.UNKNOWN, null, null, null, "neither a CloudWatch Logs envelope nor an audit event");
+    }
+
+    private static List<LogEvent> readLogEvents(JsonParser p) throws IOException {
+        List<LogEvent> events = new ArrayList<>();
+        int position = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new IOException("logEvents not closed");
+            }
+            String id = null;
+            byte[] message = null;
+            if (t == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if ("id".equals(field) && v.isScalarValue()) {
+                        id = p.getText();
+                    } else if ("message".equals(field) && v == JsonToken.VALUE_STRING) {
+                        // The message is the audit event's JSON text; its UTF-8 bytes are what Falco gets.
+                        message = p.getText().getBytes(StandardCharsets.UTF_8);
+                    }
+                    p.skipChildren();
+                }
+            } else {
+                p.skipChildren();
+            }
+            events.add(new LogEvent(position++, id, message));
+        }
+        return Collections.unmodifiableList(events);
+    }
+
+    private static void ensureEnd(JsonParser p) throws IOException {
+        if (p.nextToken() != null) {
+            throw new JsonProcessingException("content after the value", p.currentLocation()) {
+                private static final long serialVersionUID = 1L;
+            };
+        }
+    }
+}
