@@ -33,6 +33,8 @@ final class GzipMembersInputStream extends InputStream {
     /** null until the first bytes show whether this layer holds more gzip (stream) or JSON (hold back). */
     private Boolean holdBack;
     private boolean finished;
+    /** A truncation to report once the bytes inflated before it have been handed out. */
+    private IOException pendingFailure;
 
     private byte[] buf = new byte[CHUNK];
     private int pos;
@@ -137,10 +139,23 @@ final class GzipMembersInputStream extends InputStream {
     }
 
     private int readMember(byte[] b, int off, int len) throws IOException {
+        if (pendingFailure != null) {
+            throw pendingFailure;
+        }
+        long before = member.getBytesRead();
         try {
             return member.read(b, off, len);
         } catch (IOException e) {
-            throw classify(e, "data");
+            IOException failure = classify(e, "data");
+            // commons-compress drops what it inflated in the failing call; its counter still knows.
+            // Hand those bytes out first, so a cut in an outer layer keeps the inner members before it.
+            long produced = member.getBytesRead() - before;
+            if (produced > 0 && failure instanceof MalformedObjectException
+                    && ((MalformedObjectException) failure).reason() == DeadLetterReason.TRUNCATED_GZIP) {
+                pendingFailure = failure;
+                return (int) produced;
+            }
+            throw failure;
         }
     }
 

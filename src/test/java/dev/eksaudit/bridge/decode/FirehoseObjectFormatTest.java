@@ -1,0 +1,380 @@
+package dev.eksaudit.bridge.decode;
+
+import static dev.eksaudit.bridge.decode.DecodeHarness.read;
+import static dev.eksaudit.bridge.decode.DecodeHarness.records;
+import static dev.eksaudit.bridge.decode.DecodeHarness.testFormat;
+import static dev.eksaudit.bridge.decode.DecodeHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.eksaudit.bridge.decode.FirehoseFixtures.Layout;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.connector.file.src.util.CheckpointedPosition;
+import org.apache.flink.connector.file.src.util.RecordAndPosition;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FirehoseObjectFormatTest {
+    @TempDir
+    java.nio.file.Path dir;
+
+    private static List<byte[]> payloads(List<ObjectRecord> records) {
+        return records.stream().map(r -> r.payload).toList();
+    }
+
+    private static List<byte[]> bytes(List<String> texts) {
+        return texts.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    private static List<String> failures(List<ObjectRecord> records) {
+        return records.stream().map(r -> r.failure).toList();
+    }
+
+    /** What framing must give for an object of {@link FirehoseFixtures#object}. */
+    private static List<byte[]> expectedValues(Layout layout, List<String> events) {
+        return layout == Layout.EVENTS ? bytes(events) : FirehoseFixtures.envelopes(events);
+    }
+
+    @Test
+    void producesAFlinkPojoNotKryo() {
+        assertThat(new FirehoseObjectFormat().getProducedType()).isInstanceOf(PojoTypeInfo.class);
+        assertThat(new FirehoseObjectFormat().isSplittable()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Layout.class)
+    void framesEveryLayoutIntoTheExactBytesOfEachValue(Layout layout) throws Exception {
+        List<String> events = FirehoseFixtures.events(10);
+        Path path = write(dir, "o", FirehoseFixtures.object(layout, events));
+
+        List<RecordAndPosition<ObjectRecord>> read = read(testFormat(), path, -1);
+
+        List<byte[]> expected = expectedValues(layout, events);
+        assertThat(read).hasSize(expected.size());
+        for (int i = 0; i < read.size(); i++) {
+            ObjectRecord r = read.get(i).getRecord();
+            assertThat(r.isFailure()).as("record %d", i).isFalse();
+            assertThat(r.payload).as("record %d", i).isEqualTo(expected.get(i));
+            assertThat(r.index).isEqualTo(i);
+            assertThat(r.objectKey).isEqualTo(path.toString());
+            assertThat(read.get(i).getOffset()).isEqualTo(CheckpointedPosition.NO_OFFSET);
+            assertThat(read.get(i).getRecordSkipCount()).isEqualTo(i + 1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Layout.class, names = {"ENVELOPES", "EVENTS"})
+    void offsetsPointAtTheValueInTheDecompressedStream(Layout layout) throws Exception {
+        byte[] object = FirehoseFixtures.object(layout, FirehoseFixtures.events(7));
+        for (ObjectRecord r : records(testFormat(), write(dir, "o", object))) {
+            assertThat(Arrays.copyOfRange(object, (int) r.offset, (int) r.offset + r.payload.length))
+                    .isEqualTo(r.payload);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {50, 1_200})
+    void readsEveryMemberOfAManyMemberGzipThroughFlinksLocalFileSystem(int members) throws Exception {
+        List<byte[]> envelopes = new ArrayList<>();
+        List<String> events = FirehoseFixtures.events(members);
+        for (int i = 0; i < members; i++) {
+            envelopes.add(FirehoseFixtures.dataMessage(FirehoseFixtures.AUDIT_STREAM, List.of(events.get(i)), i));
+        }
+        Path path = write(dir, "many", FirehoseFixtures.gzipMembers(envelopes));
+        assertThat(path.getFileSystem().isDistributedFS()).isFalse();
+
+        List<ObjectRecord> records = records(testFormat(), path);
+
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(envelopes);
+    }
+
+    @Test
+    void theJdkGzipStreamIsNotTrustedWithManyMembers() throws Exception {
+        // Documents why commons-compress reads members here: on a Flink local stream (available()
+        // may be 0) the JDK may stop early. Whatever it does, the format must read all of them.
+        List<byte[]> envelopes = FirehoseFixtures.envelopes(FirehoseFixtures.events(3_000));
+        byte[] object = FirehoseFixtures.gzipMembers(envelopes);
+        Path path = write(dir, "jdk", object);
+        long jdkBytes;
+        try (FSDataInputStream in = path.getFileSystem().open(path);
+                InputStream gz = new GZIPInputStream(new FilterInputStream(in) {
+                    @Override
+                    public int available() {
+                        return 0;
+                    }
+                })) {
+            jdkBytes = gz.readAllBytes().length;
+        }
+        long total = envelopes.stream().mapToLong(e -> e.length).sum();
+        assertThat(jdkBytes).isLessThan(total);
+        assertThat(payloads(records(testFormat(), path))).containsExactlyElementsOf(envelopes);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Layout.class)
+    void restoreSkipsExactlyTheCheckpointedRecords(Layout layout) throws Exception {
+        List<String> events = FirehoseFixtures.events(20);
+        Path path = write(dir, "o", FirehoseFixtures.object(layout, events));
+        List<ObjectRecord> all = records(testFormat(), path);
+
+        for (long k : new long[] {0, 1, 5, all.size() - 1, all.size(), all.size() + 3}) {
+            List<RecordAndPosition<ObjectRecord>> restored = read(testFormat(), path, k);
+            List<ObjectRecord> expected = all.subList((int) Math.min(k, all.size()), all.size());
+            assertThat(restored.stream().map(RecordAndPosition::getRecord).toList()).as("skip %d", k)
+                    .containsExactlyElementsOf(expected);
+            for (int i = 0; i < restored.size(); i++) {
+                assertThat(restored.get(i).getRecordSkipCount()).isEqualTo(k + i + 1);
+                assertThat(restored.get(i).getRecord().index).isEqualTo(k + i);
+            }
+        }
+    }
+
+    @Test
+    void smallBatchesKeepPositionsRight() throws Exception {
+        List<String> events = FirehoseFixtures.events(30);
+        Path path = write(dir, "o", FirehoseFixtures.object(Layout.EVENTS, events));
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder().batchRecords(4).batchBytes(100).build();
+
+        List<RecordAndPosition<ObjectRecord>> read = read(format, path, -1);
+
+        assertThat(payloads(read.stream().map(RecordAndPosition::getRecord).toList()))
+                .containsExactlyElementsOf(bytes(events));
+        for (int i = 0; i < read.size(); i++) {
+            assertThat(read.get(i).getRecordSkipCount()).isEqualTo(i + 1);
+        }
+    }
+
+    // ------------------------------------------------------------------ bad objects
+
+    @Test
+    void emptyObjectIsOneFailure() throws Exception {
+        List<ObjectRecord> records = records(testFormat(), write(dir, "e", FirehoseFixtures.emptyObject()));
+        assertThat(failures(records)).containsExactly("empty-object");
+        assertThat(records.get(0).index).isZero();
+    }
+
+    @Test
+    void whitespaceOnlyAndEmptyGzipAreEmptyObjects() throws Exception {
+        assertThat(failures(records(testFormat(), write(dir, "w", " \n\n ".getBytes(StandardCharsets.UTF_8)))))
+                .containsExactly("empty-object");
+        assertThat(failures(records(testFormat(), write(dir, "g", FirehoseFixtures.gzip(new byte[0])))))
+                .containsExactly("empty-object");
+    }
+
+    @Test
+    void truncatedLastMemberKeepsTheRecordsBeforeIt() throws Exception {
+        List<String> events = FirehoseFixtures.events(9);
+        List<byte[]> envelopes = FirehoseFixtures.envelopes(events);
+        List<ObjectRecord> records =
+                records(testFormat(), write(dir, "t", FirehoseFixtures.truncatedLastMember(events)));
+
+        assertThat(payloads(records.subList(0, records.size() - 1)))
+                .containsExactlyElementsOf(envelopes.subList(0, envelopes.size() - 1));
+        ObjectRecord last = records.get(records.size() - 1);
+        assertThat(last.failure).isEqualTo("truncated-gzip");
+        assertThat(last.index).isEqualTo(envelopes.size() - 1);
+    }
+
+    @Test
+    void truncatedOuterGzipKeepsTheInnerMembersBeforeTheCut() throws Exception {
+        List<String> events = FirehoseFixtures.events(300);
+        List<byte[]> envelopes = FirehoseFixtures.envelopes(events);
+        List<ObjectRecord> records =
+                records(testFormat(), write(dir, "t", FirehoseFixtures.truncatedDoubleGzip(events, 0.6)));
+
+        assertThat(failures(records)).last().isEqualTo("truncated-gzip");
+        List<ObjectRecord> good = records.subList(0, records.size() - 1);
+        assertThat(good.size()).isGreaterThan(envelopes.size() / 3);
+        assertThat(payloads(good)).containsExactlyElementsOf(envelopes.subList(0, good.size()));
+    }
+
+    @Test
+    void gzipThatDoesNotInflateIsBadGzipAfterTheGoodRecords() throws Exception {
+        List<String> before = FirehoseFixtures.events(6);
+        byte[] object = FirehoseFixtures.badGzipMember(before, FirehoseFixtures.events(3));
+        List<ObjectRecord> records = records(testFormat(), write(dir, "b", object));
+
+        List<byte[]> envelopes = FirehoseFixtures.envelopes(before);
+        assertThat(payloads(records.subList(0, envelopes.size()))).containsExactlyElementsOf(envelopes);
+        assertThat(failures(records.subList(envelopes.size(), records.size()))).containsExactly("bad-gzip");
+    }
+
+    @Test
+    void garbageAfterTheLastMemberIsBadGzip() throws Exception {
+        List<String> events = FirehoseFixtures.events(3);
+        byte[] object = FirehoseFixtures.concat(FirehoseFixtures.object(Layout.MULTI_MEMBER_GZIP, events),
+                "trailing".getBytes(StandardCharsets.UTF_8));
+        List<ObjectRecord> records = records(testFormat(), write(dir, "b", object));
+        assertThat(failures(records)).endsWith("bad-gzip").filteredOn(f -> f != null).hasSize(1);
+        assertThat(records).hasSize(FirehoseFixtures.envelopes(events).size() + 1);
+    }
+
+    @Test
+    void garbageObjectIsOneNotJsonFailure() throws Exception {
+        byte[] garbage = FirehoseFixtures.garbageObject(5_000, 7);
+        List<ObjectRecord> records = records(testFormat(), write(dir, "g", garbage));
+        assertThat(failures(records)).containsExactly("not-json");
+        assertThat(records.get(0).payload).isEqualTo(garbage);
+        assertThat(records.get(0).detail).doesNotContain(new String(garbage, StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void textBetweenValuesIsNotJsonAndFramingResumes() throws Exception {
+        List<String> before = FirehoseFixtures.events(3);
+        List<String> after = FirehoseFixtures.events(5).subList(3, 5);
+        byte[] object = FirehoseFixtures.notJsonBetween(before, "this is not json", after);
+        List<ObjectRecord> records = records(testFormat(), write(dir, "n", object));
+
+        assertThat(failures(records)).containsExactly(null, null, null, "not-json", null, null);
+        assertThat(new String(records.get(3).payload, StandardCharsets.UTF_8)).isEqualTo("this is not json\n");
+        List<byte[]> expected = new ArrayList<>(bytes(before));
+        expected.addAll(bytes(after));
+        assertThat(payloads(records.stream().filter(r -> !r.isFailure()).toList()))
+                .containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void aLineThatLostAQuoteDoesNotSwallowTheNextLines() throws Exception {
+        List<String> events = FirehoseFixtures.events(3);
+        String broken = events.get(0).replaceFirst("\"stage\":\"", "\"stage\":");
+        byte[] object = (events.get(1) + "\n" + broken + "\n" + events.get(2) + "\n").getBytes(StandardCharsets.UTF_8);
+        List<ObjectRecord> records = records(testFormat(), write(dir, "q", object));
+
+        assertThat(failures(records)).containsExactly(null, "not-json", null);
+        assertThat(records.get(2).payload).isEqualTo(events.get(2).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void objectEndingInsideAValueIsTruncatedJson() throws Exception {
+        List<String> events = FirehoseFixtures.events(6);
+        List<byte[]> envelopes = FirehoseFixtures.envelopes(events);
+        List<ObjectRecord> records = records(testFormat(), write(dir, "t", FirehoseFixtures.truncatedJson(events)));
+
+        assertThat(payloads(records.subList(0, envelopes.size() - 1)))
+                .containsExactlyElementsOf(envelopes.subList(0, envelopes.size() - 1));
+        assertThat(failures(records)).hasSize(envelopes.size()).last().isEqualTo("truncated-json");
+    }
+
+    @Test
+    void valueOverTheRecordLimitIsSkippedAndTheNextOneDelivered() throws Exception {
+        String small = FirehoseFixtures.events(1).get(0);
+        String big = FirehoseFixtures.oversizeEvent("big", 20_000);
+        byte[] object = (small + big + "\n" + small).getBytes(StandardCharsets.UTF_8);
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder().maxRecordBytes(10_000).build();
+
+        List<ObjectRecord> records = records(format, write(dir, "o", object));
+
+        assertThat(failures(records)).containsExactly(null, "oversize", null);
+        assertThat(records.get(1).payload).isEmpty();
+        assertThat(records.get(1).offset).isEqualTo(small.length());
+        assertThat(records.get(2).payload).isEqualTo(small.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void missingObjectIsRetriedThenOneUnreadableObject() throws Exception {
+        AtomicInteger opens = new AtomicInteger();
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ZERO)
+                .readAttempts(3)
+                .opener(p -> {
+                    opens.incrementAndGet();
+                    return p.getFileSystem().open(p);
+                })
+                .build();
+        Path missing = new Path(dir.resolve("missing").toUri());
+
+        List<ObjectRecord> records = records(format, missing);
+
+        assertThat(opens).hasValue(3);
+        assertThat(failures(records)).containsExactly("unreadable-object");
+        assertThat(records.get(0).detail).contains("FileNotFoundException");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Layout.class)
+    void storageErrorMidObjectIsRetriedWithoutLosingOrRepeatingRecords(Layout layout) throws Exception {
+        List<String> events = FirehoseFixtures.events(200);
+        byte[] object = FirehoseFixtures.object(layout, events);
+        Files.write(dir.resolve("o"), object);
+        AtomicInteger opens = new AtomicInteger();
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ZERO)
+                .batchRecords(3)
+                .opener(p -> {
+                    int attempt = opens.incrementAndGet();
+                    // First two opens break after a part of the object, the third reads it all.
+                    return attempt < 3 ? failingAfter(object, object.length * attempt / 3) : new ByteArrayInputStream(object);
+                })
+                .build();
+
+        List<ObjectRecord> records = records(format, new Path(dir.resolve("o").toUri()));
+
+        assertThat(opens).hasValue(3);
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(expectedValues(layout, events));
+    }
+
+    @Test
+    void storageErrorsBeyondTheAttemptsEndWithUnreadableObjectAfterTheGoodRecords() throws Exception {
+        List<String> events = FirehoseFixtures.events(30);
+        byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
+        Files.write(dir.resolve("o"), object);
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ZERO)
+                .readAttempts(2)
+                .batchRecords(1)
+                .opener(p -> failingAfter(object, object.length / 2))
+                .build();
+
+        List<ObjectRecord> records = records(format, new Path(dir.resolve("o").toUri()));
+
+        ObjectRecord last = records.get(records.size() - 1);
+        assertThat(last.failure).isEqualTo("unreadable-object");
+        assertThat(last.index).isEqualTo(records.size() - 1);
+        List<ObjectRecord> good = records.subList(0, records.size() - 1);
+        assertThat(good).isNotEmpty();
+        assertThat(payloads(good)).containsExactlyElementsOf(bytes(events).subList(0, good.size()));
+    }
+
+    private static InputStream failingAfter(byte[] object, int bytes) {
+        return new InputStream() {
+            private int pos;
+
+            @Override
+            public int read() throws IOException {
+                if (pos >= bytes) {
+                    throw new IOException("Connection reset");
+                }
+                return object[pos++] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (pos >= bytes) {
+                    throw new IOException("Connection reset");
+                }
+                int n = Math.min(len, bytes - pos);
+                System.arraycopy(object, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+    }
+
+}
