@@ -352,6 +352,45 @@ class FirehoseObjectFormatTest {
         assertThat(payloads(good)).containsExactlyElementsOf(bytes(events).subList(0, good.size()));
     }
 
+    @Test
+    void aCorruptGzipMemberDeliversNothingFromIt() throws Exception {
+        // One member holding many values (Firehose gzip over layout d), stored uncompressed so one
+        // changed byte inside a string still inflates to valid JSON: only the CRC can tell.
+        List<String> events = FirehoseFixtures.events(400);
+        byte[] plain = FirehoseFixtures.object(Layout.EVENTS, events);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out) {
+            {
+                def.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
+            }
+        }) {
+            gz.write(plain);
+        }
+        byte[] object = out.toByteArray();
+        assertThat(plain.length).isGreaterThan(4 * 64 * 1024);
+        byte[] needle = "limit=500".getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(object, needle, 2_000);
+        object[at] = 'L';
+
+        List<ObjectRecord> records = records(testFormat(), write(dir, "c", object));
+
+        assertThat(failures(records)).containsExactly("bad-gzip");
+        assertThat(records.get(0).detail).contains("CRC");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     private static InputStream failingAfter(byte[] object, int bytes) {
         return new InputStream() {
             private int pos;
