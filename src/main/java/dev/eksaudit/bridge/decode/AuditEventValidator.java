@@ -55,7 +55,6 @@ final class AuditEventValidator {
             return fail(DeadLetterReason.OVERSIZE, "event of " + json.length + " bytes is over " + maxEventBytes);
         }
         String kind = null;
-        boolean kindIsString = false;
         String auditId = null;
         String stage = null;
         String stageTimestamp = null;
@@ -75,7 +74,6 @@ final class AuditEventValidator {
                 switch (field) {
                     case "kind":
                         kind = text;
-                        kindIsString = text != null;
                         break;
                     case "auditID":
                         auditId = text;
@@ -106,8 +104,7 @@ final class AuditEventValidator {
             return fail(DeadLetterReason.NOT_AUDIT_EVENT, "unreadable JSON: " + e.getClass().getSimpleName());
         }
         if (!"Event".equals(kind)) {
-            return fail(DeadLetterReason.NOT_AUDIT_EVENT,
-                    kind == null ? (kindIsString ? "kind is empty" : "no kind string") : "kind is not Event");
+            return fail(DeadLetterReason.NOT_AUDIT_EVENT, kind == null ? "no kind string" : "kind is not Event");
         }
         if (auditId == null || auditId.isEmpty()) {
             return fail(DeadLetterReason.MISSING_AUDIT_ID, "no auditID");

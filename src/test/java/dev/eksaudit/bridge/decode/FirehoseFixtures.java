@@ -65,7 +65,7 @@ public final class FirehoseFixtures {
      */
     public static byte[] object(Layout layout, List<String> eventJsons) {
         if (layout == Layout.EVENTS) {
-            return join(eventsAsBytes(eventJsons), true);
+            return join(eventsAsBytes(eventJsons));
         }
         List<byte[]> envelopes = envelopes(eventJsons);
         switch (layout) {
@@ -74,7 +74,7 @@ public final class FirehoseFixtures {
             case DOUBLE_GZIP:
                 return gzip(gzipMembers(envelopes));
             case ENVELOPES:
-                return join(envelopes, true);
+                return join(envelopes);
             default:
                 throw new IllegalArgumentException(layout.name());
         }
@@ -321,11 +321,11 @@ public final class FirehoseFixtures {
     }
 
     /** Values separated by a newline and back to back in turn (Firehose's delimiter is optional). */
-    private static byte[] join(List<byte[]> values, boolean trailingNewline) {
+    private static byte[] join(List<byte[]> values) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 0; i < values.size(); i++) {
             out.writeBytes(values.get(i));
-            if (i % 2 == 0 && (trailingNewline || i < values.size() - 1)) {
+            if (i % 2 == 0) {
                 out.write('\n');
             }
         }
