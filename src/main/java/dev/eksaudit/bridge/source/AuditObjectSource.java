@@ -31,4 +31,15 @@ public final class AuditObjectSource {
         }
         return builder.build();
     }
+
+    /**
+     * The source that lists only the hour folders of the lookback window (and of a time range in
+     * bounded mode), with state bounded by the window: see {@link FirehoseSource}.
+     */
+    public static FirehoseSource firehoseSource(
+            BridgeConfig config,
+            org.apache.flink.connector.file.src.reader.BulkFormat<ObjectRecord,
+                    org.apache.flink.connector.file.src.FileSourceSplit> format) {
+        return FirehoseSource.fromConfig(config, format);
+    }
 }
