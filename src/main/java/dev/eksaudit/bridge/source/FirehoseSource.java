@@ -122,6 +122,14 @@ public final class FirehoseSource
         // long the job was down, so an outage longer than the lookback loses nothing. (It is never
         // moved earlier, e.g. when input.lookback was raised: the names of older hours are gone,
         // and listing those hours again would read their objects twice.)
+        if (partitioning == Partitioning.FIREHOSE_HOURLY && checkpoint.lowWaterHour() == HourFolders.NO_HOUR) {
+            // State written with input.partitioning none or in bounded mode: it has no hour to
+            // resume from (and listing from the beginning of time is no option), so start at the window.
+            long windowStart = HourFolders.hourOf(clock.instant().minus(lookback));
+            LOG.warn("Restored state has no low-water hour (written with input.partitioning none or "
+                    + "input.mode bounded); listing from {} on", HourFolders.name(windowStart));
+            checkpoint = new DiscoveryState(windowStart, Map.of(), checkpoint.pendingSplits());
+        }
         return continuous(context, checkpoint, false);
     }
 

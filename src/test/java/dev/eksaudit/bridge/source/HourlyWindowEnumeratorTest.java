@@ -258,6 +258,18 @@ class HourlyWindowEnumeratorTest {
     }
 
     @Test
+    void stateWithoutAnHourResumesAtTheWindow() throws Exception {
+        String inWindow = bucket.put(at("2026-11-26T14:00:00Z"));
+        bucket.put(at("2026-11-26T09:00:00Z"));
+        EnumeratorHarness flat = EnumeratorHarness.start(bucket, clock, b -> b.setPartitioning(Partitioning.NONE));
+        DiscoveryState noHour = flat.checkpoint();
+
+        EnumeratorHarness hourly = EnumeratorHarness.start(bucket, clock, b -> b, noHour);
+        assertThat(hourly.discover()).containsExactlyElementsOf(WINDOW);
+        assertThat(hourly.read()).containsExactly(inWindow);
+    }
+
+    @Test
     void publishesListRequestsAndTrackedObjectsMetrics() throws Exception {
         bucket.put(at("2026-11-26T13:00:00Z"));
         bucket.put(at("2026-11-26T15:00:00Z"));
