@@ -9,7 +9,8 @@ import dev.eksaudit.bridge.dedup.AuditIdKey;
 import dev.eksaudit.bridge.dedup.StageDeduplicator;
 import dev.eksaudit.bridge.deadletter.DeadLetterSink;
 import dev.eksaudit.bridge.falco.FalcoSinkBuilder;
-import dev.eksaudit.bridge.source.AuditObjectSource;
+import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
+import dev.eksaudit.bridge.source.FirehoseSource;
 import java.util.Arrays;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -49,7 +50,7 @@ public final class BridgeJob {
         JobEnvironment.ensureCheckpointing(env);
 
         DataStream<ObjectRecord> records = env
-                .fromSource(AuditObjectSource.create(config), WatermarkStrategy.noWatermarks(), "S3 objects")
+                .fromSource(FirehoseSource.fromConfig(config, new FirehoseObjectFormat()), WatermarkStrategy.noWatermarks(), "S3 objects")
                 .uid("s3-objects");
 
         SingleOutputStreamOperator<AuditEvent> events = records

@@ -40,7 +40,7 @@ class FirehoseSourceJobTest {
                 "input.start", "2026-11-20T23:00:00Z",
                 "input.end", "2026-11-21T02:00:00Z",
                 "falco.dry-run", "true"));
-        FirehoseSource source = AuditObjectSource.firehoseSource(config, new PathPerObjectFormat());
+        FirehoseSource source = FirehoseSource.fromConfig(config, new PathPerObjectFormat());
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
