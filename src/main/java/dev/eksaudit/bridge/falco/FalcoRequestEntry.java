@@ -1,0 +1,84 @@
+package dev.eksaudit.bridge.falco;
+
+import dev.eksaudit.bridge.decode.AuditEvent;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One audit event waiting in the sink's buffer, with how many POSTs of it have failed so far. The
+ * attempt count travels with the entry (and through checkpoints) because AsyncSink regroups entries
+ * into new batches after every retry.
+ */
+public final class FalcoRequestEntry implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String auditId;
+    private final String stage;
+    private final String objectKey;
+    private final byte[] json;
+    private final int attempts;
+
+    public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts) {
+        this.auditId = auditId;
+        this.stage = stage;
+        this.objectKey = objectKey;
+        this.json = Objects.requireNonNull(json, "json");
+        this.attempts = attempts;
+    }
+
+    public static FalcoRequestEntry of(AuditEvent event) {
+        return new FalcoRequestEntry(event.auditId, event.stage, event.objectKey, event.json, 0);
+    }
+
+    public String auditId() {
+        return auditId;
+    }
+
+    public String stage() {
+        return stage;
+    }
+
+    public String objectKey() {
+        return objectKey;
+    }
+
+    /** The event's exact JSON; not copied (entries are never mutated). */
+    public byte[] json() {
+        return json;
+    }
+
+    /** Failed POSTs so far. */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** A copy that remembers one more failed POST. */
+    public FalcoRequestEntry failedOnce() {
+        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof FalcoRequestEntry)) {
+            return false;
+        }
+        FalcoRequestEntry e = (FalcoRequestEntry) o;
+        return attempts == e.attempts
+                && Objects.equals(auditId, e.auditId)
+                && Objects.equals(stage, e.stage)
+                && Objects.equals(objectKey, e.objectKey)
+                && Arrays.equals(json, e.json);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(auditId, stage, attempts);
+    }
+
+    /** Identity only: the payload can hold Secret data. */
+    @Override
+    public String toString() {
+        return auditId + "/" + stage + " (" + json.length + " bytes, " + attempts + " failed attempts)";
+    }
+}

@@ -1,0 +1,221 @@
+package dev.eksaudit.bridge.falco;
+
+import static dev.eksaudit.bridge.config.BridgeOptions.DLQ_PATH;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_AUTH_HEADER_FILE;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_BYTES;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_DELAY;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_EVENTS;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_DRY_RUN;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_BODY_BYTES;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_IN_FLIGHT;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_REQUEST_TIMEOUT;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_RETRY_INITIAL_BACKOFF;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_RETRY_MAX_ATTEMPTS;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_RETRY_MAX_BACKOFF;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_TLS_CA_FILE;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_TLS_INSECURE_SKIP_VERIFY;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_URL;
+
+import dev.eksaudit.bridge.config.BridgeConfig;
+import dev.eksaudit.bridge.config.ConfigException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Builds a {@link FalcoSink}. Defaults are those of {@link dev.eksaudit.bridge.config.BridgeOptions};
+ * {@link #build()} checks everything and names the config key in its one-line error.
+ */
+public final class FalcoSinkBuilder {
+
+    List<URI> urls = new ArrayList<>();
+    boolean dryRun = FALCO_DRY_RUN.defaultValue();
+    int maxBatchEvents = FALCO_BATCH_MAX_EVENTS.defaultValue();
+    long maxBatchBytes = FALCO_BATCH_MAX_BYTES.defaultValue().getBytes();
+    long maxBodyBytes = FALCO_MAX_BODY_BYTES.defaultValue().getBytes();
+    Duration maxBatchDelay = FALCO_BATCH_MAX_DELAY.defaultValue();
+    Duration requestTimeout = FALCO_REQUEST_TIMEOUT.defaultValue();
+    Duration initialBackoff = FALCO_RETRY_INITIAL_BACKOFF.defaultValue();
+    Duration maxBackoff = FALCO_RETRY_MAX_BACKOFF.defaultValue();
+    int maxAttempts = FALCO_RETRY_MAX_ATTEMPTS.defaultValue();
+    int maxInFlight = FALCO_MAX_IN_FLIGHT.defaultValue();
+    String tlsCaFile;
+    boolean insecureSkipVerify = FALCO_TLS_INSECURE_SKIP_VERIFY.defaultValue();
+    String authHeaderFile;
+    String deadLetterPath;
+
+    FalcoSinkBuilder() {}
+
+    /** Every {@code falco.*} key and {@code dlq.path}. */
+    public static FalcoSinkBuilder fromConfig(BridgeConfig config) {
+        FalcoSinkBuilder b = new FalcoSinkBuilder()
+                .setUrls(config.falcoUrls())
+                .setDryRun(config.get(FALCO_DRY_RUN))
+                .setMaxBatchEvents(config.get(FALCO_BATCH_MAX_EVENTS))
+                .setMaxBatchBytes(config.bytes(FALCO_BATCH_MAX_BYTES))
+                .setMaxBodyBytes(config.bytes(FALCO_MAX_BODY_BYTES))
+                .setMaxBatchDelay(config.get(FALCO_BATCH_MAX_DELAY))
+                .setRequestTimeout(config.get(FALCO_REQUEST_TIMEOUT))
+                .setInitialBackoff(config.get(FALCO_RETRY_INITIAL_BACKOFF))
+                .setMaxBackoff(config.get(FALCO_RETRY_MAX_BACKOFF))
+                .setMaxAttempts(config.get(FALCO_RETRY_MAX_ATTEMPTS))
+                .setMaxInFlight(config.get(FALCO_MAX_IN_FLIGHT))
+                .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY));
+        config.getOptional(FALCO_TLS_CA_FILE).ifPresent(b::setTlsCaFile);
+        config.getOptional(FALCO_AUTH_HEADER_FILE).ifPresent(b::setAuthHeaderFile);
+        config.getOptional(DLQ_PATH).ifPresent(b::setDeadLetterPath);
+        return b;
+    }
+
+    public FalcoSinkBuilder setUrls(List<URI> urls) {
+        this.urls = new ArrayList<>(urls);
+        return this;
+    }
+
+    public FalcoSinkBuilder setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+        return this;
+    }
+
+    public FalcoSinkBuilder setMaxBatchEvents(int maxBatchEvents) {
+        this.maxBatchEvents = maxBatchEvents;
+        return this;
+    }
+
+    public FalcoSinkBuilder setMaxBatchBytes(long maxBatchBytes) {
+        this.maxBatchBytes = maxBatchBytes;
+        return this;
+    }
+
+    public FalcoSinkBuilder setMaxBodyBytes(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+        return this;
+    }
+
+    public FalcoSinkBuilder setMaxBatchDelay(Duration maxBatchDelay) {
+        this.maxBatchDelay = maxBatchDelay;
+        return this;
+    }
+
+    public FalcoSinkBuilder setRequestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+        return this;
+    }
+
+    public FalcoSinkBuilder setInitialBackoff(Duration initialBackoff) {
+        this.initialBackoff = initialBackoff;
+        return this;
+    }
+
+    public FalcoSinkBuilder setMaxBackoff(Duration maxBackoff) {
+        this.maxBackoff = maxBackoff;
+        return this;
+    }
+
+    /** 0 retries forever. */
+    public FalcoSinkBuilder setMaxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+        return this;
+    }
+
+    public FalcoSinkBuilder setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+        return this;
+    }
+
+    /** PEM file of CA certificate(s) that replaces the JVM trust store; null for the JVM's. */
+    public FalcoSinkBuilder setTlsCaFile(String tlsCaFile) {
+        this.tlsCaFile = tlsCaFile;
+        return this;
+    }
+
+    public FalcoSinkBuilder setInsecureSkipVerify(boolean insecureSkipVerify) {
+        this.insecureSkipVerify = insecureSkipVerify;
+        return this;
+    }
+
+    /** File with one {@code Name: value} line sent as a header with every POST; null for none. */
+    public FalcoSinkBuilder setAuthHeaderFile(String authHeaderFile) {
+        this.authHeaderFile = authHeaderFile;
+        return this;
+    }
+
+    /** Base directory of dead letters ({@code dlq.path}); null to count and log them only. */
+    public FalcoSinkBuilder setDeadLetterPath(String deadLetterPath) {
+        this.deadLetterPath = deadLetterPath;
+        return this;
+    }
+
+    public FalcoSink build() {
+        return new FalcoSink(validate());
+    }
+
+    FalcoSinkSettings validate() {
+        if (urls == null) {
+            throw fail(FALCO_URL.key(), "must not be null");
+        }
+        if (urls.isEmpty() && !dryRun) {
+            throw fail(FALCO_URL.key(), "required unless " + FALCO_DRY_RUN.key() + " is true");
+        }
+        for (URI url : urls) {
+            String scheme = url == null || url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw fail(FALCO_URL.key(), "'" + url + "' is not an http(s) URL");
+            }
+            if (url.getHost() == null) {
+                throw fail(FALCO_URL.key(), "'" + url + "' has no host");
+            }
+        }
+        if (maxBatchEvents < 1) {
+            throw fail(FALCO_BATCH_MAX_EVENTS.key(), "must be at least 1, got " + maxBatchEvents);
+        }
+        if (maxBodyBytes < 1024) {
+            throw fail(FALCO_MAX_BODY_BYTES.key(), "must be at least 1 kb, got " + maxBodyBytes + " bytes");
+        }
+        if (maxBatchBytes < 1 || maxBatchBytes > maxBodyBytes) {
+            throw fail(FALCO_BATCH_MAX_BYTES.key(), "must be between 1 byte and " + FALCO_MAX_BODY_BYTES.key()
+                    + " (" + maxBodyBytes + " bytes), got " + maxBatchBytes + " bytes");
+        }
+        if (maxBodyBytes - FalcoBatchBody.overhead(maxBatchEvents) < 1) {
+            throw fail(FALCO_BATCH_MAX_EVENTS.key(), "too many events for " + FALCO_MAX_BODY_BYTES.key());
+        }
+        positive(FALCO_BATCH_MAX_DELAY.key(), maxBatchDelay);
+        positive(FALCO_REQUEST_TIMEOUT.key(), requestTimeout);
+        positive(FALCO_RETRY_INITIAL_BACKOFF.key(), initialBackoff);
+        positive(FALCO_RETRY_MAX_BACKOFF.key(), maxBackoff);
+        if (maxBackoff.compareTo(initialBackoff) < 0) {
+            throw fail(FALCO_RETRY_MAX_BACKOFF.key(), "must be at least " + FALCO_RETRY_INITIAL_BACKOFF.key());
+        }
+        if (maxAttempts < 0) {
+            throw fail(FALCO_RETRY_MAX_ATTEMPTS.key(), "must be 0 (forever) or more, got " + maxAttempts);
+        }
+        if (maxInFlight < 1) {
+            throw fail(FALCO_MAX_IN_FLIGHT.key(), "must be at least 1, got " + maxInFlight);
+        }
+        if (tlsCaFile != null && tlsCaFile.isBlank()) {
+            throw fail(FALCO_TLS_CA_FILE.key(), "must not be blank");
+        }
+        if (tlsCaFile != null && insecureSkipVerify) {
+            throw fail(FALCO_TLS_CA_FILE.key(), "cannot be combined with " + FALCO_TLS_INSECURE_SKIP_VERIFY.key());
+        }
+        if (authHeaderFile != null && authHeaderFile.isBlank()) {
+            throw fail(FALCO_AUTH_HEADER_FILE.key(), "must not be blank");
+        }
+        if (deadLetterPath != null && deadLetterPath.isBlank()) {
+            throw fail(DLQ_PATH.key(), "must not be blank");
+        }
+        return new FalcoSinkSettings(this);
+    }
+
+    private static void positive(String key, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw fail(key, "must be a positive duration, got " + value);
+        }
+    }
+
+    private static ConfigException fail(String key, String message) {
+        return new ConfigException(key + ": " + message);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.eksaudit.bridge.falco;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/** Validated settings of one sink, shipped to every writer. Built only by {@link FalcoSinkBuilder}. */
+public final class FalcoSinkSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final List<URI> urls;
+    final boolean dryRun;
+    final int maxBatchEvents;
+    final long maxBatchBytes;
+    final long maxBodyBytes;
+    final Duration maxBatchDelay;
+    final Duration requestTimeout;
+    final Duration initialBackoff;
+    final Duration maxBackoff;
+    final int maxAttempts;
+    final int maxInFlight;
+    final String tlsCaFile;
+    final boolean insecureSkipVerify;
+    final String authHeaderFile;
+    final String deadLetterPath;
+
+    FalcoSinkSettings(FalcoSinkBuilder b) {
+        this.urls = List.copyOf(b.urls);
+        this.dryRun = b.dryRun;
+        this.maxBatchEvents = b.maxBatchEvents;
+        this.maxBatchBytes = b.maxBatchBytes;
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.maxBatchDelay = b.maxBatchDelay;
+        this.requestTimeout = b.requestTimeout;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.maxAttempts = b.maxAttempts;
+        this.maxInFlight = b.maxInFlight;
+        this.tlsCaFile = b.tlsCaFile;
+        this.insecureSkipVerify = b.insecureSkipVerify;
+        this.authHeaderFile = b.authHeaderFile;
+        this.deadLetterPath = b.deadLetterPath;
+    }
+
+    /**
+     * Bytes of events AsyncSink may put in one batch: the configured limit, shrunk so that the body
+     * with its envelope and commas still fits under Falco's body limit.
+     */
+    long batchBytesLimit() {
+        return Math.min(maxBatchBytes, maxBodyBytes - FalcoBatchBody.overhead(maxBatchEvents));
+    }
+
+    /**
+     * How long AsyncSink lets one submission run before it re-queues the entries itself. One
+     * submission is at most a POST per URL plus one backoff (and halves after a 413-like answer),
+     * so this is set well above that; it only guards against a lost callback.
+     */
+    long asyncSinkTimeoutMs() {
+        long perPost = requestTimeout.toMillis();
+        return perPost * Math.max(2, urls.size() + 1) * 2 + maxBackoff.toMillis() + 60_000L;
+    }
+}

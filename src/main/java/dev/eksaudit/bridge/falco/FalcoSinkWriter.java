@@ -1,0 +1,271 @@
+package dev.eksaudit.bridge.falco;
+
+import dev.eksaudit.bridge.deadletter.DeadLetter;
+import dev.eksaudit.bridge.deadletter.DeadLetterReason;
+import dev.eksaudit.bridge.decode.AuditEvent;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.connector.base.sink.writer.ResultHandler;
+import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.util.concurrent.ExecutorThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivery logic of the Falco sink. AsyncSink hands over a batch; this writer POSTs it, splits it
+ * when Falco says the body is too large, fails over between URLs, and ends every submission in
+ * bounded time: success, dead letters, or - after waiting the backoff while still holding the
+ * in-flight slot (backpressure) - the entries handed back with {@code retryForEntries} so a
+ * checkpoint can pass and store them.
+ */
+public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEntry> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FalcoSinkWriter.class);
+    private static volatile boolean insecureWarned;
+
+    private final FalcoSinkSettings settings;
+    private final long batchBytesLimit;
+    private final FalcoBackoff backoff;
+    private final FalcoEndpoints endpoints;
+    private final FalcoDeadLetterWriter deadLetters;
+    /** Backoff waits, request deadlines and dead-letter writes: never on the mailbox or I/O threads. */
+    private final ScheduledExecutorService worker;
+    private final FalcoHttpClient http;
+
+    private final Counter eventsSent;
+    private final Counter batchesSent;
+    private final Counter retries;
+    private final MetricGroup deadLetterGroup;
+    private final ConcurrentHashMap<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
+    private final Histogram requestLatencyMs;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public FalcoSinkWriter(
+            ElementConverter<AuditEvent, FalcoRequestEntry> converter,
+            WriterInitContext context,
+            FalcoSinkSettings settings,
+            Collection<BufferedRequestState<FalcoRequestEntry>> state)
+            throws IOException {
+        super(converter, context, configuration(settings), state);
+        this.settings = settings;
+        this.batchBytesLimit = settings.batchBytesLimit();
+        this.backoff = new FalcoBackoff(settings.initialBackoff, settings.maxBackoff);
+        this.endpoints = new FalcoEndpoints(settings.urls, backoff);
+        this.deadLetters = new FalcoDeadLetterWriter(
+                settings.deadLetterPath, context.getTaskInfo().getIndexOfThisSubtask());
+        this.worker = Executors.newSingleThreadScheduledExecutor(new ExecutorThreadFactory("falco-sink-worker"));
+        if (settings.insecureSkipVerify && !insecureWarned) {
+            insecureWarned = true;
+            LOG.warn("falco.tls.insecure-skip-verify is true: Falco's certificate and host name are NOT checked");
+        }
+        this.http = settings.dryRun ? null : new FalcoHttpClient(settings, worker);
+
+        MetricGroup metrics = context.metricGroup();
+        this.eventsSent = metrics.counter("eventsSent", new ThreadSafeSimpleCounter());
+        this.batchesSent = metrics.counter("batchesSent", new ThreadSafeSimpleCounter());
+        this.retries = metrics.counter("retries", new ThreadSafeSimpleCounter());
+        this.deadLetterGroup = metrics.addGroup("deadLetters");
+        this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("inFlightRequests", inFlight::get);
+    }
+
+    static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s) {
+        return AsyncSinkWriterConfiguration.builder()
+                .setMaxBatchSize(s.maxBatchEvents)
+                .setMaxBatchSizeInBytes(s.batchBytesLimit())
+                .setMaxInFlightRequests(s.maxInFlight)
+                .setMaxBufferedRequests(FalcoSink.bufferedLimit(s))
+                .setMaxTimeInBufferMS(s.maxBatchDelay.toMillis())
+                .setMaxRecordSizeInBytes(s.batchBytesLimit())
+                .setRequestTimeoutMS(s.asyncSinkTimeoutMs())
+                // A lost callback re-queues the entries rather than failing the job.
+                .setFailOnTimeout(false)
+                .setRateLimitingStrategy(new FalcoRateLimit(s.maxInFlight, s.maxBatchEvents))
+                .build();
+    }
+
+    /**
+     * Capped at the batch limit so an oversize entry still forms a batch of its own (AsyncSink
+     * would fail the job otherwise); {@link #submitRequestEntries} dead-letters it.
+     */
+    @Override
+    protected long getSizeInBytes(FalcoRequestEntry entry) {
+        return Math.min(entry.json().length, batchBytesLimit);
+    }
+
+    @Override
+    protected void submitRequestEntries(List<FalcoRequestEntry> entries, ResultHandler<FalcoRequestEntry> handler) {
+        inFlight.incrementAndGet();
+        Round round = new Round();
+        List<FalcoRequestEntry> sendable = new ArrayList<>(entries.size());
+        for (FalcoRequestEntry e : entries) {
+            if (e.json().length > batchBytesLimit) {
+                round.deadLetter(e, DeadLetterReason.OVERSIZE,
+                        "event of " + e.json().length + " bytes is over the batch limit of " + batchBytesLimit + " bytes");
+            } else {
+                sendable.add(e);
+            }
+        }
+        if (settings.dryRun) {
+            logDryRun(sendable);
+            worker.execute(() -> finish(round, handler));
+            return;
+        }
+        deliver(sendable, round).whenComplete((ok, error) -> {
+            if (error != null) {
+                // A bug in our own code: re-queue everything rather than lose or duplicate-reject.
+                LOG.error("Delivery failed unexpectedly; entries are re-queued", error);
+                round.retry(sendable, error.toString());
+            }
+            worker.execute(() -> finish(round, handler));
+        });
+    }
+
+    /** POSTs one batch and everything it turns into (halves, failover); fills {@code round}. */
+    private CompletableFuture<Void> deliver(List<FalcoRequestEntry> batch, Round round) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        URI url = endpoints.next(System.currentTimeMillis());
+        byte[] body = FalcoBatchBody.build(batch);
+        long start = System.nanoTime();
+        return http.post(url, body).thenCompose(result -> {
+            requestLatencyMs.update(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            if (result.ok()) {
+                endpoints.succeeded(url);
+                eventsSent.inc(batch.size());
+                batchesSent.inc();
+                return CompletableFuture.completedFuture(null);
+            }
+            if (result.bodyTooLarge() && batch.size() > 1) {
+                int half = batch.size() / 2;
+                LOG.info("Falco at {} found a body of {} bytes too large; splitting {} events in halves",
+                        url, body.length, batch.size());
+                List<FalcoRequestEntry> first = new ArrayList<>(batch.subList(0, half));
+                List<FalcoRequestEntry> second = new ArrayList<>(batch.subList(half, batch.size()));
+                return deliver(first, round).thenCompose(v -> deliver(second, round));
+            }
+            if (!result.retryable()) {
+                LOG.warn("Falco at {} rejected a batch of {} events: {}", url, batch.size(), result.describe());
+                for (FalcoRequestEntry e : batch) {
+                    round.deadLetter(e, DeadLetterReason.FALCO_REJECTED, result.describe());
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            retries.inc();
+            long now = System.currentTimeMillis();
+            endpoints.failed(url, now);
+            List<FalcoRequestEntry> again = new ArrayList<>(batch.size());
+            for (FalcoRequestEntry e : batch) {
+                FalcoRequestEntry failed = e.failedOnce();
+                if (settings.maxAttempts > 0 && failed.attempts() >= settings.maxAttempts) {
+                    round.deadLetter(failed, DeadLetterReason.FALCO_UNREACHABLE,
+                            "not delivered after " + failed.attempts() + " attempts, last: " + result.describe());
+                } else {
+                    again.add(failed);
+                }
+            }
+            if (!again.isEmpty() && endpoints.anyUp(now)) {
+                LOG.info("Falco at {} failed ({}); failing over", url, result.describe());
+                return deliver(again, round);
+            }
+            round.retry(again, url + ": " + result.describe());
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** On the worker thread: dead letters first (durably), then complete or back off and retry. */
+    private void finish(Round round, ResultHandler<FalcoRequestEntry> handler) {
+        try {
+            deadLetters.write(round.deadLetters, round.deadLetterIds);
+        } catch (IOException | RuntimeException e) {
+            // Neither delivered nor stored: fail so Flink restarts from the last checkpoint.
+            inFlight.decrementAndGet();
+            handler.completeExceptionally(new IOException("cannot write Falco dead letters", e));
+            return;
+        }
+        for (DeadLetter d : round.deadLetters) {
+            deadLetterCounters.computeIfAbsent(d.reason, code -> deadLetterGroup.counter(code, new ThreadSafeSimpleCounter()))
+                    .inc();
+        }
+        if (round.retry.isEmpty()) {
+            inFlight.decrementAndGet();
+            handler.complete();
+            return;
+        }
+        int attempts = 1;
+        for (FalcoRequestEntry e : round.retry) {
+            attempts = Math.max(attempts, e.attempts());
+        }
+        long delay = backoff.delayMs(attempts);
+        LOG.warn("Falco unreachable ({}); {} events retried in {} ms (attempt {})",
+                round.lastError, round.retry.size(), delay, attempts);
+        // Holding the in-flight slot during the wait is the backpressure; handing the entries back
+        // afterwards (instead of retrying here) lets a checkpoint pass and store them.
+        worker.schedule(() -> {
+            inFlight.decrementAndGet();
+            handler.retryForEntries(round.retry);
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void logDryRun(List<FalcoRequestEntry> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        long bytes = 0;
+        for (FalcoRequestEntry e : batch) {
+            bytes += e.json().length;
+        }
+        LOG.info("Dry run: batch of {} events, {} bytes, first auditID {}, last auditID {}",
+                batch.size(), bytes, batch.get(0).auditId(), batch.get(batch.size() - 1).auditId());
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            if (http != null) {
+                http.close();
+            }
+            worker.shutdownNow();
+        }
+    }
+
+    /** What one submission came to; filled from I/O threads, read on the worker. */
+    private static final class Round {
+        final List<DeadLetter> deadLetters = new ArrayList<>();
+        final List<String> deadLetterIds = new ArrayList<>();
+        final List<FalcoRequestEntry> retry = new ArrayList<>();
+        String lastError;
+
+        synchronized void deadLetter(FalcoRequestEntry e, DeadLetterReason reason, String detail) {
+            deadLetters.add(new DeadLetter(reason, e.objectKey(), -1, -1,
+                    e.auditId() + "/" + e.stage() + ": " + detail, e.json()));
+            deadLetterIds.add(e.auditId());
+        }
+
+        synchronized void retry(List<FalcoRequestEntry> entries, String error) {
+            retry.addAll(entries);
+            lastError = error;
+        }
+    }
+}
