@@ -35,11 +35,12 @@ final class FalcoDeadLetterWriter {
         if (letters.isEmpty()) {
             return;
         }
-        for (int i = 0; i < letters.size(); i++) {
-            DeadLetter d = letters.get(i);
-            LOG.warn("Dead letter {} for auditID {} from {}: {}", d.reason, auditIds.get(i), d.objectKey, d.detail);
-        }
         if (base == null) {
+            for (int i = 0; i < letters.size(); i++) {
+                DeadLetter d = letters.get(i);
+                LOG.warn("Dead letter {} for auditID {} from {} (no dlq.path set: not stored)",
+                        d.reason, auditIds.get(i), d.objectKey);
+            }
             return;
         }
         Path file = new Path(base, "part-" + subtask + "-" + UUID.randomUUID() + ".jsonl");
@@ -50,6 +51,6 @@ final class FalcoDeadLetterWriter {
             }
             out.flush();
         }
-        LOG.info("Wrote {} dead letters to {}", letters.size(), file);
+        LOG.warn("Wrote {} dead letters ({} first) to {}", letters.size(), letters.get(0).reason, file);
     }
 }

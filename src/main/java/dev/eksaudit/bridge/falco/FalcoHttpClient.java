@@ -22,6 +22,7 @@ import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -113,6 +114,15 @@ final class FalcoHttpClient implements AutoCloseable {
 
     @Override
     public void close() {
+        // GRACEFUL: an IMMEDIATE close from a non-reactor thread races the reactor's own event loop
+        // (ConcurrentModificationException logged by httpcore). In-flight requests were already
+        // finished or abandoned by AsyncSink when the writer closes.
+        client.initiateShutdown();
+        try {
+            client.awaitShutdown(TimeValue.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         client.close(CloseMode.IMMEDIATE);
     }
 

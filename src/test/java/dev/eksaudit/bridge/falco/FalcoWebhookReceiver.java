@@ -1,0 +1,457 @@
+package dev.eksaudit.bridge.falco;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A stand-in for Falco's k8saudit webhook that behaves like FORMATS.md section 3 says Falco does:
+ * POST only (405), Content-Type must contain application/json (400 {@code wrong Content Type}), a
+ * body limit (400 {@code bad request: http: request body too large}), then 200 BEFORE parsing, and
+ * items that Falco would drop (invalid JSON, unknown kind, over 262,144 bytes, bad stageTimestamp)
+ * counted as dropped. Fault modes in {@link Options}.
+ */
+public final class FalcoWebhookReceiver implements AutoCloseable {
+
+    public static final long DEFAULT_BODY_LIMIT = 12_582_912L;
+    public static final int MAX_EVENT_SIZE = 262_144;
+    public static final String PATH = "/k8s-audit";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Fault modes and transport; fluent setters. */
+    public static final class Options {
+        Duration latency = Duration.ZERO;
+        double failureRate;
+        double resetRate;
+        long seed = 42;
+        long bodyLimit = DEFAULT_BODY_LIMIT;
+        boolean https;
+        int fixedStatus;
+        String fixedBody = "";
+
+        public static Options defaults() {
+            return new Options();
+        }
+
+        /** Added before answering every POST. */
+        public Options latency(Duration latency) {
+            this.latency = latency;
+            return this;
+        }
+
+        /** Fraction of POSTs answered 500 (seeded, so a run is repeatable). */
+        public Options failureRate(double rate) {
+            this.failureRate = rate;
+            return this;
+        }
+
+        /** Fraction of POSTs whose connection is dropped after reading part of the body. */
+        public Options resetRate(double rate) {
+            this.resetRate = rate;
+            return this;
+        }
+
+        public Options seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Options bodyLimit(long bytes) {
+            this.bodyLimit = bytes;
+            return this;
+        }
+
+        /** https with a keytool-made CA; see {@link #caFile()}. */
+        public Options https(boolean https) {
+            this.https = https;
+            return this;
+        }
+
+        /** Answer every well-formed POST with this status and body (e.g. 403), recording nothing. */
+        public Options fixedStatus(int status, String body) {
+            this.fixedStatus = status;
+            this.fixedBody = body;
+            return this;
+        }
+    }
+
+    private final Options options;
+    private final Random random;
+    private final List<JsonNode> events = new ArrayList<>();
+    private final List<String> eventKeys = new ArrayList<>();
+    private final List<String[]> headers = new ArrayList<>();
+    private final List<Integer> batchSizes = new ArrayList<>();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger dropped = new AtomicInteger();
+    private final TestCertificates certificates;
+    private ExecutorService executor;
+    private HttpServer server;
+    private int port;
+
+    private FalcoWebhookReceiver(Options options) throws IOException {
+        this.options = options;
+        this.random = new Random(options.seed);
+        this.certificates = options.https ? TestCertificates.create() : null;
+        bind(0);
+    }
+
+    public static FalcoWebhookReceiver start() {
+        return start(Options.defaults());
+    }
+
+    public static FalcoWebhookReceiver start(Options options) {
+        try {
+            return new FalcoWebhookReceiver(options);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the test receiver", e);
+        }
+    }
+
+    private void bind(int wantedPort) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), wantedPort);
+        if (certificates != null) {
+            HttpsServer https = HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(certificates.serverContext()));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 64);
+        }
+        server.createContext("/", this::handle);
+        executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "falco-receiver");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.start();
+        port = server.getAddress().getPort();
+    }
+
+    public URI url() {
+        return URI.create((certificates != null ? "https" : "http") + "://127.0.0.1:" + port + PATH);
+    }
+
+    /** PEM of the CA that signed the https certificate (for {@code tlsCaFile}). */
+    public Path caFile() {
+        if (certificates == null) {
+            throw new IllegalStateException("not an https receiver");
+        }
+        return certificates.caPem;
+    }
+
+    public synchronized List<JsonNode> events() {
+        return List.copyOf(events);
+    }
+
+    public synchronized List<String> eventKeys() {
+        return List.copyOf(eventKeys);
+    }
+
+    /** Items accepted from each POST that got a 200, in arrival order. */
+    public synchronized List<Integer> batchSizes() {
+        return List.copyOf(batchSizes);
+    }
+
+    public int requestCount() {
+        return requests.get();
+    }
+
+    public int droppedCount() {
+        return dropped.get();
+    }
+
+    public void awaitEventCount(int n, Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        synchronized (this) {
+            while (events.size() < n) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("expected at least " + n + " events within " + deadline + ", got "
+                            + events.size() + " (requests " + requests.get() + ", dropped " + dropped.get() + ")");
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+    }
+
+    /** Down: connections are refused until {@link #restart()}. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+            server = null;
+        }
+    }
+
+    /** Back on the same port. */
+    public synchronized void restart() {
+        stop();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                bind(port);
+                return;
+            } catch (IOException e) {
+                // The port can linger for a moment after stop(): retry until the deadline.
+                if (System.nanoTime() > end) {
+                    throw new IllegalStateException("cannot rebind port " + port, e);
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(ie);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Values of a request header, one per POST that carried it, in arrival order. */
+    public synchronized List<String> headerValues(String name) {
+        return headers.stream().filter(h -> h[0].equalsIgnoreCase(name)).map(h -> h[1]).collect(java.util.stream.Collectors.toList());
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try {
+            requests.incrementAndGet();
+            synchronized (this) {
+                exchange.getRequestHeaders().forEach((k, vs) -> vs.forEach(v -> headers.add(new String[] {k, v})));
+            }
+            if (!exchange.getRequestURI().getPath().equals(PATH)) {
+                respond(exchange, 404, "404 page not found");
+                return;
+            }
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                respond(exchange, 405, "method not allowed");
+                return;
+            }
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type == null || !type.contains("application/json")) {
+                respond(exchange, 400, "wrong Content Type");
+                return;
+            }
+            boolean fail;
+            boolean reset;
+            synchronized (random) {
+                fail = random.nextDouble() < options.failureRate;
+                reset = random.nextDouble() < options.resetRate;
+            }
+            if (reset) {
+                exchange.getRequestBody().read(new byte[1024]);
+                // Thrown out of the handler, the JDK server drops the connection without answering.
+                throw new IOException("fault injected: connection reset mid-request");
+            }
+            byte[] body = readLimited(exchange.getRequestBody(), options.bodyLimit);
+            if (!options.latency.isZero()) {
+                Thread.sleep(options.latency.toMillis());
+            }
+            if (body == null) {
+                respond(exchange, 400, "bad request: http: request body too large");
+                return;
+            }
+            if (fail) {
+                respond(exchange, 500, "fault injected");
+                return;
+            }
+            if (options.fixedStatus != 0) {
+                respond(exchange, options.fixedStatus, options.fixedBody);
+                return;
+            }
+            // Falco answers before it parses: a 200 says nothing about acceptance.
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+            parse(body);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** The body, or null when it is over the limit. */
+    private static byte[] readLimited(InputStream in, long limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            total += n;
+            if (total > limit) {
+                in.transferTo(OutputStream.nullOutputStream());
+                return null;
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private void parse(byte[] body) {
+        List<JsonNode> accepted = new ArrayList<>();
+        parseBody(body, accepted);
+        synchronized (this) {
+            for (JsonNode event : accepted) {
+                events.add(event);
+                eventKeys.add(event.path("auditID").asText() + "/" + event.path("stage").asText());
+            }
+            batchSizes.add(accepted.size());
+            notifyAll();
+        }
+    }
+
+    private void parseBody(byte[] body, List<JsonNode> accepted) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            dropped.incrementAndGet();
+            return;
+        }
+        if (root == null) {
+            dropped.incrementAndGet();
+        } else if (root.isArray()) {
+            root.forEach(v -> parseValue(v, accepted));
+        } else {
+            parseValue(root, accepted);
+        }
+    }
+
+    private void parseValue(JsonNode value, List<JsonNode> accepted) {
+        String kind = value.path("kind").asText("");
+        if (kind.equals("EventList")) {
+            value.path("items").forEach(item -> accept(item, accepted));
+        } else if (kind.equals("Event")) {
+            accept(value, accepted);
+        } else {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Falco's checks after the 200: an Event, at most 262,144 bytes, RFC 3339 stageTimestamp. */
+    private void accept(JsonNode event, List<JsonNode> accepted) {
+        boolean isEvent = event.path("kind").isMissingNode() || event.path("kind").asText("").equals("Event");
+        if (!isEvent
+                || event.toString().getBytes(StandardCharsets.UTF_8).length > MAX_EVENT_SIZE
+                || !rfc3339(event.path("stageTimestamp").asText(""))) {
+            dropped.incrementAndGet();
+            return;
+        }
+        accepted.add(event);
+    }
+
+    private static boolean rfc3339(String text) {
+        try {
+            OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A CA and a server certificate for 127.0.0.1, made by the JDK's keytool. */
+    static final class TestCertificates {
+        private static final String PASSWORD = "changeit";
+        final Path dir;
+        final Path caPem;
+        final Path serverStore;
+
+        private TestCertificates(Path dir) {
+            this.dir = dir;
+            this.caPem = dir.resolve("falco-ca.pem");
+            this.serverStore = dir.resolve("falco-server.p12");
+        }
+
+        static TestCertificates create() throws IOException {
+            TestCertificates c = new TestCertificates(Files.createTempDirectory("falco-tls"));
+            String ca = c.dir.resolve("falco-ca.p12").toString();
+            String server = c.serverStore.toString();
+            String csr = c.dir.resolve("falco-server.csr").toString();
+            String crt = c.dir.resolve("falco-server.crt").toString();
+            keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=falco-test-ca",
+                    "-ext", "bc:c", "-validity", "2", "-keystore", ca, "-storetype", "PKCS12", "-storepass", PASSWORD);
+            keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", PASSWORD,
+                    "-file", c.caPem.toString());
+            keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
+                    "-validity", "2", "-keystore", server, "-storetype", "PKCS12", "-storepass", PASSWORD);
+            keytool("-certreq", "-alias", "server", "-keystore", server, "-storepass", PASSWORD, "-file", csr);
+            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", PASSWORD, "-infile", csr,
+                    "-outfile", crt, "-validity", "2", "-ext", "SAN=ip:127.0.0.1,dns:localhost");
+            keytool("-importcert", "-noprompt", "-alias", "ca", "-keystore", server, "-storepass", PASSWORD,
+                    "-file", c.caPem.toString());
+            keytool("-importcert", "-alias", "server", "-keystore", server, "-storepass", PASSWORD, "-file", crt);
+            return c;
+        }
+
+        SSLContext serverContext() throws IOException {
+            try (InputStream in = Files.newInputStream(serverStore)) {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(in, PASSWORD.toCharArray());
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, PASSWORD.toCharArray());
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(kmf.getKeyManagers(), null, null);
+                return ctx;
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException(e);
+            }
+        }
+
+        private static void keytool(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IOException("keytool " + args[0] + " failed: " + out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+    }
+}
