@@ -42,6 +42,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     private static volatile boolean insecureWarned;
 
     private final FalcoSinkSettings settings;
+    private final FalcoRateLimit rateLimit;
     private final long batchBytesLimit;
     private final FalcoBackoff backoff;
     private final FalcoEndpoints endpoints;
@@ -64,7 +65,21 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             FalcoSinkSettings settings,
             Collection<BufferedRequestState<FalcoRequestEntry>> state)
             throws IOException {
-        super(converter, context, configuration(settings), state);
+        this(converter, context, settings, state, new FalcoRateLimit(settings.maxInFlight, settings.maxBatchEvents));
+    }
+
+    private FalcoSinkWriter(
+            ElementConverter<AuditEvent, FalcoRequestEntry> converter,
+            WriterInitContext context,
+            FalcoSinkSettings settings,
+            Collection<BufferedRequestState<FalcoRequestEntry>> state,
+            FalcoRateLimit rateLimit)
+            throws IOException {
+        super(converter,
+                new FalcoDrainAwareContext(context, rateLimit, settings.maxBatchDelay.toMillis()),
+                configuration(settings, rateLimit),
+                state);
+        this.rateLimit = rateLimit;
         this.settings = settings;
         this.batchBytesLimit = settings.batchBytesLimit();
         this.backoff = new FalcoBackoff(settings.initialBackoff, settings.maxBackoff);
@@ -87,7 +102,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         metrics.gauge("inFlightRequests", inFlight::get);
     }
 
-    static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s) {
+    static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s, FalcoRateLimit rateLimit) {
         return AsyncSinkWriterConfiguration.builder()
                 .setMaxBatchSize(s.maxBatchEvents)
                 .setMaxBatchSizeInBytes(s.batchBytesLimit())
@@ -98,8 +113,28 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
                 .setRequestTimeoutMS(s.asyncSinkTimeoutMs())
                 // A lost callback re-queues the entries rather than failing the job.
                 .setFailOnTimeout(false)
-                .setRateLimitingStrategy(new FalcoRateLimit(s.maxInFlight, s.maxBatchEvents))
+                .setRateLimitingStrategy(rateLimit)
                 .build();
+    }
+
+    /**
+     * At a checkpoint ({@code endOfInput} false) AsyncSink waits until nothing is in flight. New
+     * submissions are held back meanwhile (see {@link FalcoRateLimit}), so that wait is bounded by
+     * one request timeout plus one backoff even while Falco is down; the entries handed back go
+     * into the checkpoint. At end of input everything is sent as usual.
+     */
+    @Override
+    public void flush(boolean endOfInput) throws InterruptedException {
+        if (endOfInput) {
+            super.flush(true);
+            return;
+        }
+        rateLimit.draining(true);
+        try {
+            super.flush(false);
+        } finally {
+            rateLimit.draining(false);
+        }
     }
 
     /**
