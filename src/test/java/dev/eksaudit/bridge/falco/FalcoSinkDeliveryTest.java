@@ -106,22 +106,40 @@ class FalcoSinkDeliveryTest {
         }
     }
 
+    /**
+     * Falco down for 30 s while the job runs: it must neither fail nor stop checkpointing (retries
+     * hand their entries back so checkpoints pass), and everything arrives once Falco is back.
+     */
     @Test
     void receiverDownThirtySecondsThenBack() throws Exception {
-        List<AuditEvent> sent = events(600, 100);
+        // Fewer events than the writers' buffers hold: a full buffer backpressures the input, and
+        // aligned checkpoint barriers then wait behind it like in any backpressured job.
+        List<AuditEvent> sent = events(150, 100);
+        FalcoHoldingSource.RELEASE = new java.util.concurrent.CountDownLatch(1);
+        FalcoCheckpointCounter.COMPLETED.set(0);
         try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start()) {
             receiver.stop();
             StreamExecutionEnvironment env = env();
-            env.fromData(sent).sinkTo(sink(receiver.url()).setMaxBackoff(Duration.ofSeconds(2)).build());
+            env.addSource(new FalcoHoldingSource(150, 100)).setParallelism(1)
+                    .map(new FalcoCheckpointCounter())
+                    .sinkTo(sink(receiver.url()).setMaxBackoff(Duration.ofSeconds(2)).build());
             JobClient job = env.executeAsync("falco-outage");
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < end) {
+            long start = System.nanoTime();
+            int atTenSeconds = -1;
+            while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
                 // Retrying forever must keep the job alive, not fail it.
                 assertThat(job.getJobStatus().get()).isIn(JobStatus.CREATED, JobStatus.INITIALIZING, JobStatus.RUNNING);
-                Thread.sleep(500);
+                if (atTenSeconds < 0 && System.nanoTime() - start > TimeUnit.SECONDS.toNanos(10)) {
+                    atTenSeconds = FalcoCheckpointCounter.COMPLETED.get();
+                }
+                Thread.sleep(200);
             }
             assertThat(receiver.eventKeys()).isEmpty();
+            // Checkpoints kept completing during the outage (checkpoint interval 500 ms).
+            assertThat(FalcoCheckpointCounter.COMPLETED.get()).isGreaterThan(atTenSeconds + 5);
             receiver.restart();
+            receiver.awaitEventCount(sent.size(), DEADLINE);
+            FalcoHoldingSource.RELEASE.countDown();
             job.getJobExecutionResult().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
             assertExactlyDelivered(receiver, sent);
         }
