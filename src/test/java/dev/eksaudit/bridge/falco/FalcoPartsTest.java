@@ -1,0 +1,131 @@
+package dev.eksaudit.bridge.falco;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The small pieces of the sink, each on its own. */
+class FalcoPartsTest {
+
+    @TempDir
+    Path tmp;
+
+    private static FalcoRequestEntry entry(String id, String json, int attempts) {
+        return new FalcoRequestEntry(id, "ResponseComplete", "key/" + id, json.getBytes(StandardCharsets.UTF_8), attempts);
+    }
+
+    @Test
+    void bodyIsAnEventListOfTheExactBytes() throws IOException {
+        // Odd spacing and key order survive: the bytes are concatenated, never re-encoded.
+        List<FalcoRequestEntry> batch = List.of(entry("a", "{ \"kind\":\"Event\", \"auditID\":\"a\" }", 0),
+                entry("b", "{\"auditID\":\"b\",\"kind\":\"Event\",\"x\":\"\\u00e9\"}", 0));
+        String body = new String(FalcoBatchBody.build(batch), StandardCharsets.UTF_8);
+        assertThat(body).isEqualTo("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":["
+                + "{ \"kind\":\"Event\", \"auditID\":\"a\" },{\"auditID\":\"b\",\"kind\":\"Event\",\"x\":\"\\u00e9\"}]}");
+        JsonNode parsed = FalcoTestEvents.JSON.readTree(body);
+        assertThat(parsed.path("items")).hasSize(2);
+        assertThat(body.length()).isEqualTo(FalcoBatchBody.overhead(2) + batch.get(0).json().length + batch.get(1).json().length);
+    }
+
+    @Test
+    void stateSerializerRoundTripsEveryField() throws IOException {
+        ArrayDeque<RequestEntryWrapper<FalcoRequestEntry>> entries = new ArrayDeque<>();
+        FalcoRequestEntry a = entry("a", "{\"k\":1}", 3);
+        FalcoRequestEntry nulls = new FalcoRequestEntry(null, null, null, new byte[] {'{', '}'}, 0);
+        entries.add(new RequestEntryWrapper<>(a, a.json().length));
+        entries.add(new RequestEntryWrapper<>(nulls, 2));
+        FalcoStateSerializer serializer = new FalcoStateSerializer();
+        BufferedRequestState<FalcoRequestEntry> back =
+                serializer.deserialize(serializer.getVersion(), serializer.serialize(new BufferedRequestState<>(entries)));
+        assertThat(back.getBufferedRequestEntries()).extracting(RequestEntryWrapper::getRequestEntry)
+                .containsExactly(a, nulls);
+        assertThat(back.getBufferedRequestEntries()).extracting(RequestEntryWrapper::getSize).containsExactly(7L, 2L);
+    }
+
+    @Test
+    void backoffGrowsToItsCeilingWithFullJitter() {
+        FalcoBackoff backoff = new FalcoBackoff(Duration.ofMillis(200), Duration.ofSeconds(30));
+        assertThat(backoff.ceilingMs(1)).isEqualTo(200);
+        assertThat(backoff.ceilingMs(2)).isEqualTo(400);
+        assertThat(backoff.ceilingMs(8)).isEqualTo(25_600);
+        assertThat(backoff.ceilingMs(9)).isEqualTo(30_000);
+        assertThat(backoff.ceilingMs(1000)).isEqualTo(30_000);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(backoff.delayMs(3)).isBetween(0L, 800L);
+        }
+    }
+
+    @Test
+    void endpointsRoundRobinAndSkipAFailedUrl() {
+        URI a = URI.create("http://a/k8s-audit");
+        URI b = URI.create("http://b/k8s-audit");
+        URI c = URI.create("http://c/k8s-audit");
+        FalcoEndpoints endpoints = new FalcoEndpoints(List.of(a, b, c), new FalcoBackoff(Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        assertThat(List.of(endpoints.next(0), endpoints.next(0), endpoints.next(0), endpoints.next(0)))
+                .containsExactly(a, b, c, a);
+        endpoints.failed(b, 0);
+        assertThat(List.of(endpoints.next(10), endpoints.next(10), endpoints.next(10))).containsExactly(c, a, c);
+        assertThat(endpoints.anyUp(10)).isTrue();
+        // Back after its quarantine.
+        assertThat(List.of(endpoints.next(1000), endpoints.next(1000))).contains(b);
+        endpoints.failed(a, 2000);
+        endpoints.failed(b, 2000);
+        endpoints.failed(b, 2000);
+        endpoints.failed(c, 2000);
+        assertThat(endpoints.anyUp(2001)).isFalse();
+        // All down: the one back first is still tried.
+        assertThat(endpoints.next(2001)).isIn(a, c);
+        endpoints.succeeded(b);
+        assertThat(endpoints.next(2001)).isEqualTo(b);
+    }
+
+    @Test
+    void authHeaderIsReReadWhenTheFileChanges() throws IOException {
+        Path file = tmp.resolve("falco-header");
+        Files.writeString(file, "\nX-Token:  one \n");
+        FalcoAuthHeader header = new FalcoAuthHeader(file.toString());
+        assertThat(header.current()).containsExactly("X-Token", "one");
+        Files.writeString(file, "X-Token: two\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
+        assertThat(header.current()).containsExactly("X-Token", "two");
+        Files.writeString(file, "s3cr3t-without-name\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 10000));
+        assertThatThrownBy(header::current).isInstanceOf(IOException.class)
+                .hasMessageContaining("falco.auth.header-file")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t"));
+    }
+
+    @Test
+    void caFileWithNoCertificateIsRefused() throws IOException {
+        Path pem = tmp.resolve("falco-empty.pem");
+        Files.writeString(pem, "not a certificate");
+        assertThatThrownBy(() -> FalcoTls.context(pem.toString(), false)).isInstanceOf(IOException.class)
+                .hasMessageContaining("falco.tls.ca-file");
+    }
+
+    @Test
+    void responsesAreClassifiedLikeTheContractSays() {
+        assertThat(FalcoHttpClient.Result.status(200, "").ok()).isTrue();
+        for (int status : new int[] {408, 429, 500, 502, 503}) {
+            assertThat(FalcoHttpClient.Result.status(status, "").retryable()).as("%s", status).isTrue();
+        }
+        assertThat(FalcoHttpClient.Result.error(new IOException("reset")).retryable()).isTrue();
+        assertThat(FalcoHttpClient.Result.status(403, "no").retryable()).isFalse();
+        assertThat(FalcoHttpClient.Result.status(400, "wrong Content Type").bodyTooLarge()).isFalse();
+        assertThat(FalcoHttpClient.Result.status(400, "bad request: http: request body too large").bodyTooLarge()).isTrue();
+    }
+}
