@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
@@ -86,29 +87,38 @@ final class FalcoHttpClient implements AutoCloseable {
             }
         }
         SimpleHttpRequest req = request.build();
-        Future<SimpleHttpResponse> call = client.execute(req, new FutureCallback<SimpleHttpResponse>() {
-            @Override
-            public void completed(SimpleHttpResponse response) {
-                byte[] bytes = response.getBodyBytes();
-                String excerpt = bytes == null
-                        ? ""
-                        : new String(bytes, 0, Math.min(bytes.length, BODY_EXCERPT_BYTES), StandardCharsets.UTF_8);
-                result.complete(Result.status(response.getCode(), excerpt));
-            }
+        Future<SimpleHttpResponse> call;
+        try {
+            call = client.execute(req, new FutureCallback<SimpleHttpResponse>() {
+                @Override
+                public void completed(SimpleHttpResponse response) {
+                    byte[] bytes = response.getBodyBytes();
+                    String excerpt = bytes == null
+                            ? ""
+                            : new String(bytes, 0, Math.min(bytes.length, BODY_EXCERPT_BYTES), StandardCharsets.UTF_8);
+                    result.complete(Result.status(response.getCode(), excerpt));
+                }
 
-            @Override
-            public void failed(Exception e) {
-                result.complete(Result.error(e));
-            }
+                @Override
+                public void failed(Exception e) {
+                    result.complete(Result.error(e));
+                }
 
-            @Override
-            public void cancelled() {
-                result.complete(Result.error(new IOException("request timed out after " + requestTimeout)));
-            }
-        });
+                @Override
+                public void cancelled() {
+                    result.complete(Result.error(new IOException("request timed out after " + requestTimeout)));
+                }
+            });
+        } catch (RuntimeException e) {
+            // e.g. the client is shutting down: an outcome like any other, retried by the writer.
+            result.complete(Result.error(e));
+            return result;
+        }
         // The client's timeouts are per phase; this bounds the whole request so a checkpoint
         // never waits on a trickling connection.
-        timer.schedule(() -> call.cancel(true), requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline =
+                timer.schedule(() -> call.cancel(true), requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((r, e) -> deadline.cancel(false));
         return result;
     }
 

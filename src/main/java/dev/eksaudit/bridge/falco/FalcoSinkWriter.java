@@ -10,8 +10,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -86,7 +86,10 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.endpoints = new FalcoEndpoints(settings.urls, backoff);
         this.deadLetters = new FalcoDeadLetterWriter(
                 settings.deadLetterPath, context.getTaskInfo().getIndexOfThisSubtask());
-        this.worker = Executors.newSingleThreadScheduledExecutor(new ExecutorThreadFactory("falco-sink-worker"));
+        ScheduledThreadPoolExecutor worker = new ScheduledThreadPoolExecutor(1, new ExecutorThreadFactory("falco-sink-worker"));
+        // Every POST schedules its deadline; cancelled ones must not pile up for 30 s each.
+        worker.setRemoveOnCancelPolicy(true);
+        this.worker = worker;
         if (settings.insecureSkipVerify && !insecureWarned) {
             insecureWarned = true;
             LOG.warn("falco.tls.insecure-skip-verify is true: Falco's certificate and host name are NOT checked");

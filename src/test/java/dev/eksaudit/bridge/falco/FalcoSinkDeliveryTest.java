@@ -200,6 +200,18 @@ class FalcoSinkDeliveryTest {
     }
 
     @Test
+    void httpsWithInsecureSkipVerifyIsAccepted() throws Exception {
+        List<AuditEvent> sent = events(100, 100);
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start(
+                FalcoWebhookReceiver.Options.defaults().https(true))) {
+            run(sent, sink(receiver.url()).setInsecureSkipVerify(true).setMaxAttempts(2)
+                    .setDeadLetterPath(tmp.toUri().toString()).build());
+            assertExactlyDelivered(receiver, sent);
+            assertThat(deadLetters(tmp)).isEmpty();
+        }
+    }
+
+    @Test
     void forbiddenBecomesRejectedDeadLetters() throws Exception {
         List<AuditEvent> sent = events(130, 100);
         try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start(

@@ -52,8 +52,9 @@ class FalcoSinkWriterTest {
             write(writer, sent);
             writer.flush(true);
             receiver.awaitEventCount(35, DEADLINE);
-            assertThat(receiver.batchSizes()).containsExactly(10, 10, 10, 5);
-            assertThat(receiver.eventKeys()).containsExactlyElementsOf(keys(sent));
+            // The receiver answers before it parses (like Falco), so arrival order of batches is loose.
+            assertThat(receiver.batchSizes()).containsExactlyInAnyOrder(10, 10, 10, 5);
+            assertThat(receiver.eventKeys()).containsExactlyInAnyOrderElementsOf(keys(sent));
             assertThat(ctx.metrics.getCounter("eventsSent").orElseThrow().getCount()).isEqualTo(35);
             assertThat(ctx.metrics.getCounter("batchesSent").orElseThrow().getCount()).isEqualTo(4);
             assertThat(ctx.metrics.getHistogram("requestLatencyMs").orElseThrow().getCount()).isEqualTo(4);
