@@ -110,6 +110,7 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
     private final List<Integer> batchSizes = new ArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
+    private final AtomicInteger faults = new AtomicInteger();
     private final TestCertificates certificates;
     private ExecutorService executor;
     private HttpServer server;
@@ -181,6 +182,11 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
 
     public int requestCount() {
         return requests.get();
+    }
+
+    /** Injected 500s and resets so far (a fault test can check its faults really happened). */
+    public int faultCount() {
+        return faults.get();
     }
 
     public int droppedCount() {
@@ -269,6 +275,7 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
                 reset = random.nextDouble() < options.resetRate;
             }
             if (reset) {
+                faults.incrementAndGet();
                 exchange.getRequestBody().read(new byte[1024]);
                 // Thrown out of the handler, the JDK server drops the connection without answering.
                 throw new IOException("fault injected: connection reset mid-request");
@@ -282,6 +289,7 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
                 return;
             }
             if (fail) {
+                faults.incrementAndGet();
                 respond(exchange, 500, "fault injected");
                 return;
             }
