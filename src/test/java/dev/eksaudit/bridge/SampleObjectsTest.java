@@ -75,8 +75,11 @@ class SampleObjectsTest {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(2);
             BridgeJob.build(env, BridgeConfig.fromArgs(
-                    "--input.path", SampleObjects.DIR.toAbsolutePath().toUri().toString(),
+                    "--input.path", SampleObjects.DIR.resolve("eks-audit").toAbsolutePath().toUri().toString(),
                     "--input.mode", "bounded",
+                    // The samples' hour folder: a backfill of that hour, whatever today is.
+                    "--input.start", "2026-11-26T15:00:00Z",
+                    "--input.end", "2026-11-26T16:00:00Z",
                     "--falco.url", falco.url().toString()));
             env.execute("samples");
 
