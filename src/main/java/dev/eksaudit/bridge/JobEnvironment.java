@@ -31,7 +31,10 @@ final class JobEnvironment {
         }
         String confDir = System.getenv().getOrDefault("FLINK_CONF_DIR", "flink-conf");
         Configuration conf = GlobalConfiguration.loadConfiguration(confDir);
-        FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
+        // Locally the S3 file system is on the classpath; a plugins folder is used only if there is one.
+        boolean plugins = java.nio.file.Files.isDirectory(
+                java.nio.file.Path.of(System.getenv().getOrDefault("FLINK_PLUGINS_DIR", "plugins")));
+        FileSystem.initialize(conf, plugins ? PluginUtils.createPluginManagerFromRootFolder(conf) : null);
         LOG.info("Started by java: embedded Flink with settings from {}/config.yaml, web UI on http://localhost:{}/",
                 confDir, conf.get(RestOptions.PORT));
         return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
