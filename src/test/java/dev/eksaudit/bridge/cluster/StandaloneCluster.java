@@ -65,6 +65,8 @@ final class StandaloneCluster implements AutoCloseable {
         conf.put("taskmanager.memory.jvm-overhead.max", "64m");
         conf.put("taskmanager.numberOfTaskSlots", "2");
         conf.put("parallelism.default", "2");
+        // A killed TaskManager cannot clean up: keep its spill, shuffle and blob files under target/.
+        conf.put("io.tmp.dirs", home.resolve("tmp").toString());
         conf.putAll(settings);
 
         Path confDir = Files.createDirectories(home.resolve("conf"));
@@ -82,6 +84,7 @@ final class StandaloneCluster implements AutoCloseable {
                 "logger.pekko.level = WARN",
                 "") );
         Files.createDirectories(home.resolve("log"));
+        Files.createDirectories(home.resolve("tmp"));
         return new StandaloneCluster(home, restPort, distributionClasspath());
     }
 
@@ -145,6 +148,7 @@ final class StandaloneCluster implements AutoCloseable {
         command.addAll(List.of(javaOpens().trim().split("\\s+")));
         command.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
         command.add("-Dlog.file=" + log(name));
+        command.add("-Djava.io.tmpdir=" + home.resolve("tmp"));
         command.add("-classpath");
         command.add(classpath);
         command.add(mainClass);
