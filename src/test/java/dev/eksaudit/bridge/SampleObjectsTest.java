@@ -62,11 +62,14 @@ class SampleObjectsTest {
 
     @Test
     void boundedRunOverTheSamplesDeliversEveryDistinctCorpusEventOnce() throws Exception {
-        Map<String, JsonNode> expected = new LinkedHashMap<>();
+        // Two fixture files log the same (auditID, stage) with different bodies: dedup keeps
+        // whichever arrives first, so each key maps to every body it may carry.
+        Map<String, List<JsonNode>> expected = new LinkedHashMap<>();
         for (String line : FirehoseFixtures.corpusEvents()) {
             JsonNode event = JSON.readTree(line);
             if (event.isObject() && "Event".equals(event.path("kind").asText())) {
-                expected.putIfAbsent(event.get("auditID").asText() + "/" + event.get("stage").asText(), event);
+                expected.computeIfAbsent(event.get("auditID").asText() + "/" + event.get("stage").asText(),
+                        k -> new ArrayList<>()).add(event);
             }
         }
         assertThat(expected).hasSize(49);
@@ -85,7 +88,11 @@ class SampleObjectsTest {
 
             assertThat(falco.eventKeys()).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(expected.keySet());
-            assertThat(falco.events()).containsExactlyInAnyOrderElementsOf(expected.values());
+            for (JsonNode event : falco.events()) {
+                String key = event.get("auditID").asText() + "/" + event.get("stage").asText();
+                // Compared as JSON values; the message names the key only (events can hold secrets).
+                assertThat(expected.get(key).contains(event)).as("%s arrived equal to its fixture line", key).isTrue();
+            }
             assertThat(falco.droppedCount()).isZero();
         }
     }
