@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -71,14 +70,14 @@ class BridgeJobEndToEndTest {
     void deliversEveryEventOnceWhileObjectsArrive(@TempDir Path savepoints) throws Exception {
         PipelineFixture fixture = new PipelineFixture("s3://audit/eks/", recently(), 1)
                 .addObjects(8, 20);
-        List<Map.Entry<String, byte[]>> objects = new ArrayList<>(fixture.objects.entrySet());
-        putAll(objects.subList(0, 3));
+        List<String> objects = fixture.keys();
+        fixture.put(s3, objects.subList(0, 3));
         // Firehose's error output next to the data: never audit events.
         s3.put("s3://audit/eks/processing-failed/" + FirehoseFixtures.objectKey("", recently(), FirehoseFixtures.Layout.ENVELOPES),
                 "{\"not\":\"audit\"}".getBytes());
 
         JobClient job = startJob(new Configuration());
-        putAll(objects.subList(3, objects.size()));
+        fixture.put(s3, objects.subList(3, objects.size()));
 
         falco.awaitEventCount(fixture.expectedKeys.size(), DEADLINE);
         String savepoint = job.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
@@ -97,12 +96,9 @@ class BridgeJobEndToEndTest {
     void restoresFromASavepointWithoutLosingOrRereadingObjects(@TempDir Path savepoints) throws Exception {
         PipelineFixture fixture = new PipelineFixture("s3://audit/eks/", recently(), 2)
                 .addObjects(10, 15);
-        List<Map.Entry<String, byte[]>> objects = new ArrayList<>(fixture.objects.entrySet());
-        List<String> firstHalf = new ArrayList<>();
-        putAll(objects.subList(0, 5));
-        for (var o : objects.subList(0, 5)) {
-            firstHalf.addAll(eventKeysOf(fixture, o));
-        }
+        List<String> objects = fixture.keys();
+        List<String> firstHalf = fixture.keysOf(objects.subList(0, 5));
+        fixture.put(s3, objects.subList(0, 5));
 
         JobClient first = startJob(new Configuration());
         falco.awaitEventCount(firstHalf.size(), DEADLINE);
@@ -112,7 +108,7 @@ class BridgeJobEndToEndTest {
         long readByFirst = PipelineFixture.counter(METRICS, first.getJobID(), "objectsRead");
         assertThat(readByFirst).isEqualTo(5);
 
-        putAll(objects.subList(5, objects.size()));
+        fixture.put(s3, objects.subList(5, objects.size()));
         Configuration restore = new Configuration();
         restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         JobClient second = startJob(restore);
@@ -142,16 +138,5 @@ class BridgeJobEndToEndTest {
         JobClient job = env.executeAsync("eks-audit-bridge e2e");
         started.add(job);
         return job;
-    }
-
-    private void putAll(List<Map.Entry<String, byte[]>> objects) throws Exception {
-        for (var o : objects) {
-            s3.put(o.getKey(), o.getValue());
-        }
-    }
-
-    /** The valid new events of one object, by decoding it the way Falco's receiver reports them. */
-    private static List<String> eventKeysOf(PipelineFixture fixture, Map.Entry<String, byte[]> object) {
-        return fixture.newKeysByObject.get(object.getKey());
     }
 }

@@ -7,10 +7,8 @@ import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
 import dev.eksaudit.bridge.source.InProcessS3;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.api.common.JobStatus;
@@ -53,7 +51,7 @@ class FailoverTest {
     void survivesTwoTaskManagerLossesWithoutLosingEvents(@InjectMiniCluster MiniCluster cluster) throws Exception {
         PipelineFixture fixture = new PipelineFixture("s3://audit/eks/", Instant.now().minus(Duration.ofMinutes(120)), 11)
                 .addObjects(30, 20);
-        List<Map.Entry<String, byte[]>> objects = new ArrayList<>(fixture.objects.entrySet());
+        List<String> objects = fixture.keys();
 
         try (InProcessS3 s3 = InProcessS3.start("audit"); FalcoWebhookReceiver falco = FalcoWebhookReceiver.start()) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -68,15 +66,15 @@ class FailoverTest {
             JobClient job = env.executeAsync("failover");
 
             int perObject = 40;
-            put(s3, objects.subList(0, 10));
+            fixture.put(s3, objects.subList(0, 10));
             falco.awaitEventCount(3 * perObject, DEADLINE);
             int beforeFirstFailure = falco.eventKeys().size();
-            put(s3, objects.subList(10, 20));
+            fixture.put(s3, objects.subList(10, 20));
             cluster.terminateTaskManager(0).get();
             cluster.startTaskManager();
 
             falco.awaitEventCount(beforeFirstFailure + 5 * perObject, DEADLINE);
-            put(s3, objects.subList(20, 30));
+            fixture.put(s3, objects.subList(20, 30));
             cluster.terminateTaskManager(1).get();
             cluster.startTaskManager();
 
@@ -92,12 +90,6 @@ class FailoverTest {
             int duplicates = delivered.size() - fixture.expectedKeys.size();
             System.out.printf("FailoverTest: %d events delivered, %d distinct, %d repeats from the post-checkpoint replay%n",
                     delivered.size(), fixture.expectedKeys.size(), duplicates);
-        }
-    }
-
-    private static void put(InProcessS3 s3, List<Map.Entry<String, byte[]>> objects) throws Exception {
-        for (var o : objects) {
-            s3.put(o.getKey(), o.getValue());
         }
     }
 

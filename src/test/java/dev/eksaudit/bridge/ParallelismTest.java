@@ -8,7 +8,6 @@ import dev.eksaudit.bridge.source.InProcessS3;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -36,9 +35,7 @@ class ParallelismTest {
         s3 = InProcessS3.start("audit");
         fixture = new PipelineFixture("s3://audit/eks/", Instant.now().minus(Duration.ofMinutes(150)), 7)
                 .addObjects(12, 15);
-        for (Map.Entry<String, byte[]> o : fixture.objects.entrySet()) {
-            s3.put(o.getKey(), o.getValue());
-        }
+        fixture.put(s3, fixture.keys());
     }
 
     @AfterAll

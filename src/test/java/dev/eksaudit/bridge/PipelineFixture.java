@@ -2,6 +2,7 @@ package dev.eksaudit.bridge;
 
 import dev.eksaudit.bridge.decode.FirehoseFixtures;
 import dev.eksaudit.bridge.decode.FirehoseFixtures.Layout;
+import dev.eksaudit.bridge.source.InProcessS3;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,21 +15,21 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 
 /** Objects in the Firehose layouts, with duplicates across objects, and the set Falco must receive. */
-final class PipelineFixture {
-    static final Layout[] LAYOUTS = Layout.values();
+public final class PipelineFixture {
+    private static final Layout[] LAYOUTS = Layout.values();
 
     /** Object key (s3 URI) to body. */
-    final Map<String, byte[]> objects = new LinkedHashMap<>();
+    public final Map<String, byte[]> objects = new LinkedHashMap<>();
     /** "auditID/stage" of every distinct valid event in {@link #objects}. */
-    final TreeSet<String> expectedKeys = new TreeSet<>();
+    public final TreeSet<String> expectedKeys = new TreeSet<>();
     /** The keys each object adds (its repeats of the previous object excluded). */
-    final Map<String, List<String>> newKeysByObject = new LinkedHashMap<>();
+    private final Map<String, List<String>> newKeysByObject = new LinkedHashMap<>();
 
     private final String root;
     private final Instant firstArrival;
     private final java.util.Random random;
 
-    PipelineFixture(String root, Instant firstArrival, long seed) {
+    public PipelineFixture(String root, Instant firstArrival, long seed) {
         this.root = root;
         this.firstArrival = firstArrival;
         this.random = new java.util.Random(seed);
@@ -38,7 +39,7 @@ final class PipelineFixture {
      * Adds {@code count} objects of {@code requests} requests each (two stages per request), and
      * repeats a few events of the previous object in each one, as Firehose retries do.
      */
-    PipelineFixture addObjects(int count, int requests) {
+    public PipelineFixture addObjects(int count, int requests) {
         List<String> previous = List.of();
         for (int i = 0; i < count; i++) {
             Instant arrival = firstArrival.plusSeconds(objects.size() * 61L);
@@ -60,6 +61,25 @@ final class PipelineFixture {
             previous = events;
         }
         return this;
+    }
+
+    /** The keys these objects add (their repeats of earlier objects excluded). */
+    public List<String> keysOf(List<String> objectKeys) {
+        List<String> keys = new ArrayList<>();
+        objectKeys.forEach(k -> keys.addAll(newKeysByObject.get(k)));
+        return keys;
+    }
+
+    /** PUTs these objects through the S3 API, in order. */
+    public void put(InProcessS3 s3, List<String> objectKeys) throws java.io.IOException {
+        for (String key : objectKeys) {
+            s3.put(key, objects.get(key));
+        }
+    }
+
+    /** The object keys in the order they were added. */
+    public List<String> keys() {
+        return new ArrayList<>(objects.keySet());
     }
 
     /** Sum of a counter over every subtask of the job, e.g. the decoder's {@code objectsRead}. */

@@ -5,8 +5,7 @@ import static dev.eksaudit.bridge.cluster.FlinkRest.awaitValue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.eksaudit.bridge.decode.FirehoseFixtures;
-import dev.eksaudit.bridge.decode.FirehoseFixtures.Layout;
+import dev.eksaudit.bridge.PipelineFixture;
 import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
 import dev.eksaudit.bridge.source.InProcessS3;
 import java.nio.file.Files;
@@ -14,17 +13,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -58,8 +54,7 @@ class StandaloneClusterIT {
     private static Path home;
 
     /** Object key to body, in PUT order, and the "auditID/stage" keys each one adds. */
-    private final Map<String, byte[]> objects = new LinkedHashMap<>();
-    private final Map<String, List<String>> newKeys = new LinkedHashMap<>();
+    private PipelineFixture fixture;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -127,14 +122,15 @@ class StandaloneClusterIT {
     }
 
     private void run() throws Exception {
-        addObjects(16, Instant.now().minus(Duration.ofMinutes(100)), 7);
-        List<String> keys = new ArrayList<>(objects.keySet());
+        fixture = new PipelineFixture("s3://audit/eks/", Instant.now().minus(Duration.ofMinutes(100)), 7)
+                .addObjects(16, REQUESTS_PER_OBJECT);
+        List<String> keys = fixture.keys();
         List<String> checkpointed = keys.subList(0, 6);
         List<String> replayWindow = keys.subList(6, 11);
         List<String> putAroundKill = keys.subList(11, 16);
 
         // 1. Submit the job jar a user builds, through the REST API.
-        put(checkpointed.subList(0, 3));
+        fixture.put(s3, checkpointed.subList(0, 3));
         String jarId = rest.uploadJar(jobJar());
         String job = rest.runJar(jarId, List.of(
                 "--input.path", "s3://audit/eks/",
@@ -144,32 +140,32 @@ class StandaloneClusterIT {
         awaitAllTasksRunning(job, 0);
         String decoder = rest.vertexId(job, DECODER);
         String dedup = rest.vertexId(job, DEDUP);
-        put(checkpointed.subList(3, 6));
+        fixture.put(s3, checkpointed.subList(3, 6));
 
         // 2. Everything so far delivered, then a checkpoint that covers it.
-        falco.awaitEventCount(keysOf(checkpointed).size(), DELIVERY);
+        falco.awaitEventCount(fixture.keysOf(checkpointed).size(), DELIVERY);
         long checkpointId = checkpoint(job);
         assertThat(objectsRead(job, decoder, checkpointed.size())).as("objects read before the checkpoint").isEqualTo(checkpointed.size());
 
         // 3. The replay window: read and delivered after the checkpoint, before the kill.
-        put(replayWindow);
-        falco.awaitEventCount(keysOf(checkpointed).size() + keysOf(replayWindow).size(), DELIVERY);
+        fixture.put(s3, replayWindow);
+        falco.awaitEventCount(fixture.keysOf(checkpointed).size() + fixture.keysOf(replayWindow).size(), DELIVERY);
         int readBeforeKill = checkpointed.size() + replayWindow.size();
         assertThat(objectsRead(job, decoder, readBeforeKill)).as("objects read before the kill").isEqualTo(readBeforeKill);
         assertThat(falco.eventKeys()).as("deliveries before the kill").doesNotHaveDuplicates();
 
         // 4. SIGKILL a TaskManager running the job while objects keep arriving; a new one replaces it.
         String victim = taskManagersOf(job, decoder).stream().sorted().findFirst().orElseThrow();
-        put(putAroundKill.subList(0, 1));
+        fixture.put(s3, putAroundKill.subList(0, 1));
         cluster.kill(victim);
-        put(putAroundKill.subList(1, 3));
+        fixture.put(s3, putAroundKill.subList(1, 3));
         cluster.startTaskManager("tm-3");
-        put(putAroundKill.subList(3, putAroundKill.size()));
+        fixture.put(s3, putAroundKill.subList(3, putAroundKill.size()));
 
         // 5. The job recovers on its own from the checkpoint and delivers the rest.
         awaitAllTasksRunning(job, 1);
         awaitTaskManagers(Set.of("tm-1", "tm-2", "tm-3").stream().filter(tm -> !tm.equals(victim)).collect(Collectors.toSet()));
-        TreeSet<String> expected = new TreeSet<>(keysOf(keys));
+        TreeSet<String> expected = new TreeSet<>(fixture.keysOf(keys));
         await("every expected event at the receiver", DELIVERY,
                 () -> new HashSet<>(falco.eventKeys()).containsAll(expected) ? Optional.of(true) : Optional.empty());
 
@@ -189,7 +185,7 @@ class StandaloneClusterIT {
         System.out.printf("StandaloneClusterIT: %d events expected, %d deliveries, %d duplicate deliveries "
                         + "(%d distinct events), %d objects in the replay window (%d events), killed %s, restored checkpoint %d%n",
                 expected.size(), received.size(), duplicateDeliveries, duplicated.size(), replayWindow.size(),
-                keysOf(replayWindow).size(), victim, checkpointId);
+                fixture.keysOf(replayWindow).size(), victim, checkpointId);
 
         assertThat(arrivals.keySet()).as("nothing arrives that was not sent").isEqualTo(expected);
         assertThat(falco.droppedCount()).isZero();
@@ -198,9 +194,9 @@ class StandaloneClusterIT {
         // around the kill before it is cancelled); all of the replay window does, as it is read
         // again; nothing the checkpoint covered does.
         assertThat(duplicated).as("duplicates are events after the checkpoint")
-                .containsAll(keysOf(replayWindow))
-                .isSubsetOf(keysOf(keys.subList(checkpointed.size(), keys.size())))
-                .doesNotContainAnyElementsOf(keysOf(checkpointed));
+                .containsAll(fixture.keysOf(replayWindow))
+                .isSubsetOf(fixture.keysOf(keys.subList(checkpointed.size(), keys.size())))
+                .doesNotContainAnyElementsOf(fixture.keysOf(checkpointed));
         assertThat(arrivals.values()).as("no event more than twice").allMatch(n -> n <= 2);
 
         JsonNode status = rest.get("/jobs/" + job);
@@ -214,40 +210,6 @@ class StandaloneClusterIT {
 
         rest.patch("/jobs/" + job + "?mode=cancel");
         awaitValue("job " + job + " CANCELED", STARTUP, () -> Optional.of(rest.jobStatus(job)), "CANCELED"::equals);
-    }
-
-    /** Objects of {@code REQUESTS_PER_OBJECT} requests (two stages each), every one repeating 3 events of the one before, as Firehose retries do. */
-    private void addObjects(int count, Instant firstArrival, long seed) {
-        Random random = new Random(seed);
-        List<String> previous = List.of();
-        for (int i = 0; i < count; i++) {
-            Instant arrival = firstArrival.plusSeconds(61L * i);
-            List<String> events = new ArrayList<>();
-            List<String> added = new ArrayList<>();
-            for (int r = 0; r < REQUESTS_PER_OBJECT; r++) {
-                String id = new UUID(random.nextLong(), random.nextLong()).toString();
-                events.add(FirehoseFixtures.event(id, "ResponseStarted", arrival.plusMillis(r)));
-                events.add(FirehoseFixtures.event(id, "ResponseComplete", arrival.plusMillis(r + 1)));
-                added.add(id + "/ResponseStarted");
-                added.add(id + "/ResponseComplete");
-            }
-            events.addAll(previous.subList(0, Math.min(3, previous.size())));
-            Layout layout = Layout.values()[i % Layout.values().length];
-            String key = FirehoseFixtures.objectKey("s3://audit/eks/", arrival, layout);
-            objects.put(key, FirehoseFixtures.object(layout, events));
-            newKeys.put(key, added);
-            previous = events;
-        }
-    }
-
-    private List<String> keysOf(List<String> objectKeys) {
-        return objectKeys.stream().flatMap(k -> newKeys.get(k).stream()).collect(Collectors.toList());
-    }
-
-    private void put(List<String> objectKeys) throws Exception {
-        for (String key : objectKeys) {
-            s3.put(key, objects.get(key));
-        }
     }
 
     private static Path jobJar() throws Exception {
