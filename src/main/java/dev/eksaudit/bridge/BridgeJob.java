@@ -1,6 +1,7 @@
 package dev.eksaudit.bridge;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
+import dev.eksaudit.bridge.config.BridgeConfigLoader;
 import dev.eksaudit.bridge.config.ConfigException;
 import dev.eksaudit.bridge.decode.AuditEvent;
 import dev.eksaudit.bridge.decode.CloudWatchLogsDecoder;
@@ -31,7 +32,7 @@ public final class BridgeJob {
         }
         BridgeConfig config;
         try {
-            config = BridgeConfig.fromArgs(args);
+            config = BridgeConfigLoader.load(args);
         } catch (ConfigException e) {
             if (!JobEnvironment.startedByJava()) {
                 throw e; // a cluster shows the message; exiting would take its JobManager down

@@ -48,6 +48,11 @@ class ShadedJarIT {
         assertThat(entries).anyMatch(e -> e.startsWith("dev/eksaudit/bridge/shaded/org/apache/hc/client5/"));
         assertThat(entries).anyMatch(e -> e.startsWith("dev/eksaudit/bridge/shaded/com/fasterxml/jackson/databind/"));
         assertThat(entries).anyMatch(e -> e.startsWith("dev/eksaudit/bridge/shaded/org/apache/commons/compress/"));
+        // Managed Flink's runtime library and the YAML reader of --config: not in Flink, so inside, relocated.
+        assertThat(entries).contains(
+                "dev/eksaudit/bridge/shaded/com/amazonaws/services/kinesisanalytics/runtime/KinesisAnalyticsRuntime.class");
+        assertThat(entries).anyMatch(e -> e.startsWith("dev/eksaudit/bridge/shaded/com/fasterxml/jackson/dataformat/yaml/"));
+        assertThat(entries).anyMatch(e -> e.startsWith("dev/eksaudit/bridge/shaded/org/yaml/snakeyaml/"));
     }
 
     @Test
@@ -57,6 +62,7 @@ class ShadedJarIT {
         assertThat(entries).noneMatch(e -> e.startsWith("com/amazonaws/"));
         assertThat(entries).noneMatch(e -> e.startsWith("org/slf4j/") || e.startsWith("org/apache/logging/"));
         assertThat(entries).noneMatch(e -> e.startsWith("com/fasterxml/") || e.startsWith("org/apache/hc/"));
+        assertThat(entries).noneMatch(e -> e.startsWith("org/yaml/") || e.startsWith("io/fabric8/"));
         assertThat(entries).noneMatch(e -> e.startsWith("org/gaul/") || e.startsWith("org/junit/"));
     }
 

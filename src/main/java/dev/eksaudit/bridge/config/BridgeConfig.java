@@ -37,6 +37,11 @@ public final class BridgeConfig {
 
     /** Parses {@code --key value} arguments. */
     public static BridgeConfig fromArgs(String... args) {
+        return fromMap(parseArgs(args));
+    }
+
+    /** {@code --key value} arguments as a map, in order; keys are not checked here. */
+    static Map<String, String> parseArgs(String... args) {
         Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -49,7 +54,7 @@ public final class BridgeConfig {
             }
             map.put(key, args[++i]);
         }
-        return fromMap(map);
+        return map;
     }
 
     /** Validates a map of option keys to values (arguments today; files and runtime properties later). */
@@ -175,6 +180,10 @@ public final class BridgeConfig {
     public static String help() {
         StringBuilder out = new StringBuilder("eks-audit-bridge: EKS audit logs from S3 (Kinesis Firehose) to Falco\n\n"
                 + "Usage: BridgeJob --input.path s3://bucket/prefix/ --falco.url http://falco:9765/k8s-audit [--key value ...]\n\n"
+                + "Options come from --key value arguments, then a --config file (.properties, .yaml or .yml),\n"
+                + "then Managed Flink runtime properties (group " + BridgeConfigLoader.MANAGED_FLINK_GROUP
+                + "); the first place that sets a key wins.\n\n"
+                + "  --config <file>                    a properties or YAML file with the keys below\n\n"
                 + "Options:\n");
         for (ConfigOption<?> option : ALL) {
             String def = defaultText(option);
