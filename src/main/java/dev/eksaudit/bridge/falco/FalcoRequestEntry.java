@@ -18,17 +18,33 @@ public final class FalcoRequestEntry implements Serializable {
     private final String objectKey;
     private final byte[] json;
     private final int attempts;
+    /**
+     * For the event-time lag gauge only, 0 when unknown. Deliberately not in the checkpointed state
+     * (the state layout stays as it is): entries restored from a checkpoint just do not move the gauge.
+     */
+    private final long stageTimestampMillis;
 
     public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts) {
+        this(auditId, stage, objectKey, json, attempts, 0L);
+    }
+
+    public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts,
+            long stageTimestampMillis) {
         this.auditId = auditId;
         this.stage = stage;
         this.objectKey = objectKey;
         this.json = Objects.requireNonNull(json, "json");
         this.attempts = attempts;
+        this.stageTimestampMillis = stageTimestampMillis;
     }
 
     public static FalcoRequestEntry of(AuditEvent event) {
-        return new FalcoRequestEntry(event.auditId, event.stage, event.objectKey, event.json, 0);
+        return new FalcoRequestEntry(event.auditId, event.stage, event.objectKey, event.json, 0, event.stageTimestampMillis);
+    }
+
+    /** The event's stageTimestamp in epoch milliseconds, or 0 if unknown (restored from a checkpoint). */
+    public long stageTimestampMillis() {
+        return stageTimestampMillis;
     }
 
     public String auditId() {
@@ -55,7 +71,7 @@ public final class FalcoRequestEntry implements Serializable {
 
     /** A copy that remembers one more failed POST. */
     public FalcoRequestEntry failedOnce() {
-        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1);
+        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1, stageTimestampMillis);
     }
 
     @Override

@@ -58,6 +58,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     private final ConcurrentHashMap<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
     private final Histogram requestLatencyMs;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final EventTimeLag eventTimeLag = new EventTimeLag(System::currentTimeMillis);
 
     public FalcoSinkWriter(
             ElementConverter<AuditEvent, FalcoRequestEntry> converter,
@@ -103,6 +104,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.deadLetterGroup = metrics.addGroup("deadLetters");
         this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("inFlightRequests", inFlight::get);
+        metrics.gauge("eventTimeLagMs", eventTimeLag);
     }
 
     static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s, FalcoRateLimit rateLimit) {
@@ -164,6 +166,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         }
         if (settings.dryRun) {
             logDryRun(sendable);
+            eventTimeLag.delivered(sendable);
             worker.execute(() -> finish(round, handler));
             return;
         }
@@ -190,6 +193,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             if (result.ok()) {
                 endpoints.succeeded(url);
                 eventsSent.inc(batch.size());
+                eventTimeLag.delivered(batch);
                 batchesSent.inc();
                 return CompletableFuture.completedFuture(null);
             }

@@ -94,7 +94,9 @@ public final class FirehoseSource
 
     @Override
     public SourceReader<ObjectRecord, FileSourceSplit> createReader(SourceReaderContext readerContext) {
-        return new FileSourceReader<>(readerContext, format, readerContext.getConfiguration());
+        ObjectAgeFormat.Age age = new ObjectAgeFormat.Age(clock);
+        readerContext.metricGroup().gauge("objectAgeMs", age);
+        return new FileSourceReader<>(readerContext, new ObjectAgeFormat(format, age), readerContext.getConfiguration());
     }
 
     @Override

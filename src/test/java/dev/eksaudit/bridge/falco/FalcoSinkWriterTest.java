@@ -59,6 +59,10 @@ class FalcoSinkWriterTest {
             assertThat(ctx.metrics.getCounter("batchesSent").orElseThrow().getCount()).isEqualTo(4);
             assertThat(ctx.metrics.getHistogram("requestLatencyMs").orElseThrow().getCount()).isEqualTo(4);
             assertThat(ctx.metrics.<Integer>getGauge("inFlightRequests").orElseThrow().getValue()).isZero();
+            long newest = sent.stream().mapToLong(e -> e.stageTimestampMillis).max().orElseThrow();
+            long before = System.currentTimeMillis() - newest;
+            long lag = ctx.metrics.<Long>getGauge("eventTimeLagMs").orElseThrow().getValue();
+            assertThat(lag).as("now - newest delivered stageTimestamp").isBetween(before, System.currentTimeMillis() - newest);
         }
     }
 
