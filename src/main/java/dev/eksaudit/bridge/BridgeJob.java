@@ -49,6 +49,10 @@ public final class BridgeJob {
     /** The dataflow; tests call this with their own environment. */
     public static void build(StreamExecutionEnvironment env, BridgeConfig config) {
         JobEnvironment.ensureCheckpointing(env);
+        // No operator keeps or mutates a record it was handed, so chained operators may pass
+        // records on as they are: without this Flink deep-copies every payload and event JSON
+        // between chained operators (source -> decode, dedup -> sink).
+        env.getConfig().enableObjectReuse();
 
         DataStream<ObjectRecord> records = env
                 .fromSource(FirehoseSource.fromConfig(config, new FirehoseObjectFormat()), WatermarkStrategy.noWatermarks(), "S3 objects")
