@@ -96,7 +96,8 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
                 envelope(record, parsed, ctx, out);
                 break;
             case EVENT:
-                event(record, payload, null, ctx, out);
+                // Parsed once already, as one complete object: validate from the fields read then.
+                emit(record, payload, null, validator.validateParsed(payload, parsed.eventFields, record.objectKey), ctx, out);
                 break;
             case UNKNOWN:
                 deadLetter(ctx, letter(DeadLetterReason.UNKNOWN_RECORD, record, parsed.detail, payload));
@@ -138,7 +139,11 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
 
     private void event(ObjectRecord record, byte[] json, EnvelopeReader.LogEvent logEvent, Context ctx,
             Collector<AuditEvent> out) {
-        AuditEventValidator.Result result = validator.validate(json, record.objectKey);
+        emit(record, json, logEvent, validator.validate(json, record.objectKey), ctx, out);
+    }
+
+    private void emit(ObjectRecord record, byte[] json, EnvelopeReader.LogEvent logEvent,
+            AuditEventValidator.Result result, Context ctx, Collector<AuditEvent> out) {
         if (result.isValid()) {
             eventsDecoded.inc();
             out.collect(result.event);

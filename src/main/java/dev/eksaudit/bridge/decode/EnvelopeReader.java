@@ -51,13 +51,24 @@ final class EnvelopeReader {
         /** null when the envelope has no logEvents array. */
         final List<LogEvent> logEvents;
         final String detail;
+        /**
+         * For {@link Kind#EVENT}: the top-level fields the validator checks, read in this same pass
+         * exactly as {@link AuditEventValidator} reads them, so the event is not parsed twice.
+         */
+        final AuditEventValidator.Fields eventFields;
 
         Record(Kind kind, String messageType, String logStream, List<LogEvent> logEvents, String detail) {
+            this(kind, messageType, logStream, logEvents, detail, null);
+        }
+
+        Record(Kind kind, String messageType, String logStream, List<LogEvent> logEvents, String detail,
+                AuditEventValidator.Fields eventFields) {
             this.kind = kind;
             this.messageType = messageType;
             this.logStream = logStream;
             this.logEvents = logEvents;
             this.detail = detail;
+            this.eventFields = eventFields;
         }
     }
 
@@ -66,6 +77,7 @@ final class EnvelopeReader {
         String logStream = null;
         List<LogEvent> logEvents = null;
         boolean eventFields = false;
+        AuditEventValidator.Fields fields = new AuditEventValidator.Fields();
         try (JsonParser p = JSON.createParser(json)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -80,6 +92,7 @@ final class EnvelopeReader {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken v = p.nextToken();
+                fields.take(field, v, p);
                 switch (field) {
                     case "messageType":
                         messageType = v == JsonToken.VALUE_STRING ? p.getText() : "";
@@ -114,7 +127,7 @@ final class EnvelopeReader {
             return new Record(Kind.ENVELOPE, messageType, logStream, logEvents, null);
         }
         if (eventFields) {
-            return new Record(Kind.EVENT, null, null, null, null);
+            return new Record(Kind.EVENT, null, null, null, null, fields);
         }
         return new Record(Kind.UNKNOWN, null, null, null, "neither a CloudWatch Logs envelope nor an audit event");
     }
