@@ -3,6 +3,9 @@ package dev.eksaudit.bridge.decode;
 import dev.eksaudit.bridge.deadletter.DeadLetterReason;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -145,6 +148,12 @@ final class JsonValueFramer {
                     } else if (c >= 0 && c < 0x20) {
                         broken = true;
                         break;
+                    } else {
+                        // An ordinary string byte: skip the ordinary bytes after it eight at a time
+                        // (string bodies are most of an audit log's bytes).
+                        while (i + 8 < end && !special((long) LONGS.get(buf, i + 1))) {
+                            i += 8;
+                        }
                     }
                 } else if (c == '"') {
                     inString = true;
@@ -230,6 +239,23 @@ final class JsonValueFramer {
         if (acc.length > 1024 * 1024) {
             acc = new byte[4096];
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long QUOTES = 0x2222222222222222L;
+    private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
+    private static final long TOP3 = 0xe0e0e0e0e0e0e0e0L;
+
+    /** Whether any of eight bytes is a quote, a backslash or a control character (0x00-0x1f). */
+    static boolean special(long w) {
+        return hasZeroByte(w ^ QUOTES) || hasZeroByte(w ^ BACKSLASHES) || hasZeroByte(w & TOP3);
+    }
+
+    /** Exact for "some byte is zero" (the classic bit trick; which byte is not needed here). */
+    private static boolean hasZeroByte(long v) {
+        return ((v - ONES) & ~v & HIGHS) != 0;
     }
 
     private static boolean isWhitespace(int b) {
