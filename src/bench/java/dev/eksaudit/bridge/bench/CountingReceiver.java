@@ -216,7 +216,8 @@ final class CountingReceiver implements AutoCloseable {
             if (i >= n || depth != 0) {
                 return -1;
             }
-            if (indexOf(b, KIND_EVENT, start, i) < 0 || indexOf(b, AUDIT_ID, start, i) < 0) {
+            boolean kindFirst = start + 1 + KIND_EVENT.length <= i && regionEquals(b, start + 1, KIND_EVENT);
+            if (!kindFirst && indexOf(b, KIND_EVENT, start, i) < 0 || indexOf(b, AUDIT_ID, start, i) < 0) {
                 return -1;
             }
             i++;
@@ -227,6 +228,15 @@ final class CountingReceiver implements AutoCloseable {
 
     private static final byte[] KIND_EVENT = "\"kind\":\"Event\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AUDIT_ID = "\"auditID\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean regionEquals(byte[] b, int at, byte[] needle) {
+        for (int j = 0; j < needle.length; j++) {
+            if (b[at + j] != needle[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Where {@code needle} starts in b[from, to), looking near the start only (top-level fields come first). */
     private static int indexOf(byte[] b, byte[] needle, int from, int to) {
