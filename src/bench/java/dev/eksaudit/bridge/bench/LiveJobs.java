@@ -109,6 +109,7 @@ final class LiveJobs {
         /** Heap in use right after the last garbage collection: what is live, without garbage. */
         double[] heapAfterGcMb;
         double[] receivedPerSecond;
+        double warmSeconds;
         double downSeconds;
         double upSeconds;
         long written;
@@ -119,6 +120,28 @@ final class LiveJobs {
         double afterGcMaxBefore;
         double afterGcMaxDown;
         double afterGcMaxUp;
+        /** (seconds, MB) of the heap used right after a full GC. */
+        final List<double[]> live = new ArrayList<>();
+
+        double liveMax(double from, double to) {
+            double m = 0;
+            for (double[] l : live) {
+                if (l[0] >= from && l[0] < to) {
+                    m = Math.max(m, l[1]);
+                }
+            }
+            return m;
+        }
+
+        long receivedIn(double from, double to) {
+            double sum = 0;
+            for (int i = 1; i < seconds.length; i++) {
+                if (seconds[i] >= from && seconds[i] < to) {
+                    sum += receivedPerSecond[i] * (seconds[i] - seconds[i - 1]);
+                }
+            }
+            return Math.round(sum);
+        }
     }
 
     private static double max(Outage o, double from, double to) {
@@ -166,6 +189,7 @@ final class LiveJobs {
             boolean restarted = false;
             long nextWrite = t0;
             long nextSample = t0;
+            long nextFullGc = t0 + 5_000_000_000L;
             long lastReceived = 0;
             long lastSampleNanos = t0;
             int perObject = Math.max(1, eventsPerSecond / 4); // an object every 250 ms
@@ -197,6 +221,13 @@ final class LiveJobs {
                     result.written += perObject;
                     nextWrite += 250_000_000L;
                 }
+                if (now >= nextFullGc) {
+                    // Live heap: what a full collection leaves (every 10 s, so the job is not disturbed often).
+                    System.gc();
+                    double live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1e6;
+                    result.live.add(new double[] {(System.nanoTime() - t0) / 1e9, live});
+                    nextFullGc += 10_000_000_000L;
+                }
                 if (now >= nextSample) {
                     long received = rx.events.get();
                     double heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1e6;
@@ -222,6 +253,7 @@ final class LiveJobs {
         } finally {
             job.cancel().get();
         }
+        result.warmSeconds = warm.toMillis() / 1000.0;
         result.downSeconds = down.toMillis() / 1000.0;
         result.upSeconds = up.toMillis() / 1000.0;
         result.seconds = samples.stream().mapToDouble(s -> s[0]).toArray();

@@ -68,7 +68,7 @@ final class Plot {
         int left = 100;
         int right = 30;
         int top = 60;
-        int bottom = 80;
+        int bottom = 105;
         System.setProperty("java.awt.headless", "true");
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -131,17 +131,22 @@ final class Plot {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
         g.drawString(title, left, 35);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        g.drawString(xLabel, left + pw / 2 - g.getFontMetrics().stringWidth(xLabel) / 2, h - 40);
+        g.drawString(xLabel, left + pw / 2 - g.getFontMetrics().stringWidth(xLabel) / 2, h - 62);
         Graphics2D gy = (Graphics2D) g.create();
         gy.rotate(-Math.PI / 2);
         gy.drawString(yLabel, -(top + ph / 2) - g.getFontMetrics().stringWidth(yLabel) / 2, 25);
         gy.dispose();
 
         int legendX = left + 10;
-        int legendY = h - 18;
+        int legendY = h - 38;
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
             Color c = COLORS[i % COLORS.length];
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            if (legendX + 40 + g.getFontMetrics().stringWidth(s.label) > w - right) {
+                legendX = left + 10;
+                legendY += 22;
+            }
             g.setColor(c);
             g.setStroke(s.dashed
                     ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {8f, 6f}, 0f)

@@ -50,6 +50,7 @@ final class Profile {
     static Recording start() throws IOException, java.text.ParseException {
         Recording r = new Recording(Configuration.getConfiguration("profile"));
         r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+        r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
         r.start();
         return r;
     }
@@ -72,12 +73,17 @@ final class Profile {
         }
         bucket.put("other", 0L);
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-            if (!"jdk.ExecutionSample".equals(e.getEventType().getName())) {
+            String type = e.getEventType().getName();
+            if (!"jdk.ExecutionSample".equals(type) && !"jdk.NativeMethodSample".equals(type)) {
                 continue;
             }
             RecordedStackTrace st = e.getStackTrace();
             if (st == null || st.getFrames().isEmpty()) {
                 continue;
+            }
+            if ("jdk.NativeMethodSample".equals(type)
+                    && !st.getFrames().get(0).getMethod().getType().getName().startsWith("java.util.zip.Inflater")) {
+                continue; // native samples are mostly threads waiting in I/O; only inflating is CPU work
             }
             s.samples++;
             List<RecordedFrame> frames = st.getFrames();
@@ -85,8 +91,8 @@ final class Profile {
             self.merge(top.getMethod().getType().getName() + "." + top.getMethod().getName(), 1L, Long::sum);
             String hit = "other";
             for (RecordedFrame f : frames) {
-                String type = f.getMethod().getType().getName();
-                if (type.startsWith("dev.eksaudit.bridge.bench.CountingReceiver") || type.startsWith("sun.net.httpserver")) {
+                String typeName = f.getMethod().getType().getName();
+                if (typeName.startsWith("dev.eksaudit.bridge.bench.CountingReceiver") || typeName.startsWith("sun.net.httpserver")) {
                     hit = "the bench's receiver (not the job)";
                     break;
                 }

@@ -144,10 +144,13 @@ final class Report {
                     + " every 250 ms; the receiver up, then down (connection refused) for %.0f s, then up again for %.0f s."
                     + " Heap is the whole JVM's used heap (job, embedded cluster, harness), sampled every 500 ms, so it"
                     + " includes garbage not yet collected.%n%n", outage.downSeconds, outage.upSeconds));
-            md.append("| Phase | Max heap used | Max heap after GC (live) |\n|---|---|---|\n");
-            md.append(String.format("| before the outage | %.0f MB | %.0f MB |%n| Falco down | %.0f MB | %.0f MB |%n| Falco up again | %.0f MB | %.0f MB |%n%n",
-                    outage.heapMaxBefore, outage.afterGcMaxBefore, outage.heapMaxDown, outage.afterGcMaxDown,
-                    outage.heapMaxUp, outage.afterGcMaxUp));
+            double w0 = outage.warmSeconds;
+            double w1 = w0 + outage.downSeconds;
+            double w2 = w1 + outage.upSeconds + 1;
+            md.append("| Phase | Seconds | Events received | Max live heap (after a full GC, every 10 s) | Max heap used (with garbage) |\n|---|---|---|---|---|\n");
+            md.append(String.format("| Falco up | 0-%.0f | %,d | %.0f MB | %.0f MB |%n", w0, outage.receivedIn(0, w0), outage.liveMax(0, w0), outage.heapMaxBefore));
+            md.append(String.format("| Falco down | %.0f-%.0f | %,d | %.0f MB | %.0f MB |%n", w0, w1, outage.receivedIn(w0, w1), outage.liveMax(w0, w1), outage.heapMaxDown));
+            md.append(String.format("| Falco up again | %.0f-%.0f | %,d | %.0f MB | %.0f MB |%n%n", w1, w2 - 1, outage.receivedIn(w1, w2), outage.liveMax(w1, w2), outage.heapMaxUp));
             md.append(String.format("Events written %,d, received %,d by the end (the rest still in the sink's buffer or backing off).%n%n",
                     outage.written, outage.received));
             md.append("![Heap and delivery during a Falco outage](heap-outage.png)\n\n");
@@ -170,7 +173,8 @@ final class Report {
 
         if (profile != null) {
             md.append("## Profile of the end-to-end run\n\n");
-            md.append(String.format("JFR (`jdk.ExecutionSample` every 10 ms) over the local-files run at parallelism 2 (%,.0f events/s);"
+            md.append(String.format("JFR (`jdk.ExecutionSample` every 10 ms, plus `jdk.NativeMethodSample` in `Inflater`:"
+                    + " gunzip runs in native zlib, which Java samples do not see) over the local-files run at parallelism 2 (%,.0f events/s);"
                     + " %,d samples. Each sample is charged to the first frame from the top of its stack that falls in a bucket"
                     + " (JDK helpers such as `System.arraycopy` or `String` are charged to their caller). The raw recording is"
                     + " `target/bench/e2e-p2.jfr` (`jfr print --events jdk.ExecutionSample`).%n%n", profiled.eventsPerSecond(), profile.samples));
@@ -200,17 +204,19 @@ final class Report {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("### Sizing: events/s x `dedup.ttl` -> dedup state\n\n");
-        sb.append("Entries = distinct auditIDs within the TTL; an API server logs about two stages (events) per request, so\n")
-          .append("entries ~ events/s / 2 x TTL (the table assumes that). Heap: measured bytes per entry on the heap backend;\n")
-          .append("RocksDB: on disk and in checkpoints (its memory is Flink's managed memory, fixed, not per entry).\n\n");
+        sb.append("Entries = distinct auditIDs remembered = requests/s x TTL. EKS's audit policy omits `RequestReceived`, so\n")
+          .append("most requests log one event; the table takes entries = events/s x TTL, an upper bound (two stages per\n")
+          .append("request halve it). Heap: measured bytes per entry on the heap backend (today's String key); RocksDB: on\n")
+          .append("disk and in checkpoints (its memory is Flink's managed memory, a fixed budget, not per entry).\n\n");
         sb.append("| Events/s | dedup.ttl | Entries | Heap backend: heap | Heap backend: checkpoint | RocksDB: disk/checkpoint | Pick |\n")
           .append("|---|---|---|---|---|---|---|\n");
         for (int eps : new int[] {1_000, 5_000, 20_000}) {
-            for (int ttlHours : new int[] {1, 6, 24}) {
-                double entries = eps / 2.0 * ttlHours * 3600;
+            for (int ttlMinutes : new int[] {15, 60, 360}) {
+                double entries = (double) eps * ttlMinutes * 60;
                 double heapBytes = entries * heap.heapBytesPerEntry;
                 String pick = heapBytes < 1.5e9 ? "heap" : "RocksDB";
-                sb.append(String.format("| %,d | %d h | %s | %s | %s | %s | %s |%n", eps, ttlHours, count(entries), bytes(heapBytes),
+                String ttl = ttlMinutes < 60 ? ttlMinutes + " min" : ttlMinutes / 60 + " h";
+                sb.append(String.format("| %,d | %s | %s | %s | %s | %s | %s |%n", eps, ttl, count(entries), bytes(heapBytes),
                         bytes(entries * heap.checkpointBytesPerEntry), bytes(entries * rocks.checkpointBytesPerEntry), pick));
             }
         }
@@ -253,13 +259,14 @@ final class Report {
         }
         p.write(out.resolve("throughput.png"));
         if (outage != null && outage.seconds.length > 0) {
-            Plot h = new Plot("Heap used during a Falco outage (whole JVM, sampled every 500 ms)", "seconds", "MB / events/s");
-            double downFrom = outage.seconds.length == 0 ? 0 : 0;
-            double warm = outage.seconds[outage.seconds.length - 1] - outage.downSeconds - outage.upSeconds;
-            h.band("Falco down", Math.max(downFrom, warm), warm + outage.downSeconds);
-            h.add("heap used (MB)", outage.seconds, outage.heapMb);
-            h.add("heap after last GC (MB)", outage.seconds, outage.heapAfterGcMb);
-            h.add("events received per second", outage.seconds, outage.receivedPerSecond);
+            Plot h = new Plot("Falco outage: heap (MB, whole JVM) and deliveries (events/s / 10)", "seconds", "MB  |  events/s / 10");
+            h.band("Falco down", outage.warmSeconds, outage.warmSeconds + outage.downSeconds);
+            h.add("heap used (MB, with garbage)", outage.seconds, outage.heapMb);
+            double[] lx = outage.live.stream().mapToDouble(l -> l[0]).toArray();
+            double[] ly = outage.live.stream().mapToDouble(l -> l[1]).toArray();
+            h.add("live heap after full GC (MB)", lx, ly);
+            double[] scaled = java.util.Arrays.stream(outage.receivedPerSecond).map(v -> v / 10).toArray();
+            h.add("events received per second / 10", outage.seconds, scaled);
             h.write(out.resolve("heap-outage.png"));
         }
     }
