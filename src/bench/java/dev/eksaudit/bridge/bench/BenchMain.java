@@ -28,6 +28,7 @@ public final class BenchMain {
         System.setProperty("java.awt.headless", "true");
         int events = 1_000_000;
         boolean quick = false;
+        List<String> jobArgs = List.of(); // extra job options for the end-to-end runs, e.g. "--falco.batch.max-events 2000"
         java.util.Set<String> only = null; // e2e,s3,baseline,latency,outage,discovery,dedup
         Path out = Paths.get("docs");
         for (int i = 0; i < args.length; i++) {
@@ -40,6 +41,9 @@ public final class BenchMain {
                     break;
                 case "--only":
                     only = java.util.Set.of(args[++i].split(","));
+                    break;
+                case "--job-args":
+                    jobArgs = List.of(args[++i].trim().split("\\s+"));
                     break;
                 case "--out":
                     out = Paths.get(args[++i]);
@@ -66,6 +70,7 @@ public final class BenchMain {
 
         step("1. reference decode (one thread, gunzip + Jackson, no Flink)");
         ReferenceDecode.run(corpus, null); // JIT warm-up
+        report.referenceLoad = Machine.load();
         ReferenceDecode ref = ReferenceDecode.run(corpus, null);
         report.reference = ref;
         System.out.printf("  %,.0f events/s, %.1f MB/s%n", ref.eventsPerSecond(), ref.megabytesPerSecond());
@@ -76,7 +81,7 @@ public final class BenchMain {
             if (on.test("e2e")) {
             step("2. end to end: JFR-profiled run (local files, parallelism 2; also the JIT warm-up)");
             var recording = Profile.start();
-            EndToEnd.Result profiled = EndToEnd.run("local p2 (JFR)", corpus.root.toUri().toString(), 2, corpus, rx, List.of());
+            EndToEnd.Result profiled = EndToEnd.run("local p2 (JFR)", corpus.root.toUri().toString(), 2, corpus, rx, jobArgs);
             report.profile = Profile.stop(recording, work.resolve("e2e-p2.jfr"));
             report.profiled = profiled;
             System.out.printf("  %,.0f events/s; %,d samples%n", profiled.eventsPerSecond(), report.profile.samples);
@@ -86,7 +91,7 @@ public final class BenchMain {
 
             step("2. end to end: local files");
             for (int p : new int[] {1, 2}) {
-                EndToEnd.Result r = EndToEnd.run("local files, parallelism " + p, corpus.root.toUri().toString(), p, corpus, rx, List.of());
+                EndToEnd.Result r = EndToEnd.run("local files, parallelism " + p, corpus.root.toUri().toString(), p, corpus, rx, jobArgs);
                 report.endToEnd.add(r);
                 print(r, ref);
             }
@@ -97,7 +102,7 @@ public final class BenchMain {
                 s3.put("s3://bench/corpus/" + corpus.relativeKeys.get(i), Files.readAllBytes(corpus.files.get(i)));
             }
             for (int p : new int[] {1, 2}) {
-                EndToEnd.Result r = EndToEnd.run("S3, parallelism " + p, "s3://bench/corpus/", p, corpus, rx, List.of());
+                EndToEnd.Result r = EndToEnd.run("S3, parallelism " + p, "s3://bench/corpus/", p, corpus, rx, jobArgs);
                 report.endToEnd.add(r);
                 print(r, ref);
             }
@@ -105,6 +110,7 @@ public final class BenchMain {
             }
             if (on.test("baseline")) {
             step("3. baseline: one POST per event");
+            report.baselineLoad = Machine.load();
             report.baseline = PerEventPost.run(corpus, rx, Duration.ofSeconds(quick ? 5 : 20));
             System.out.printf("  %,d events in %.1f s: %,.0f events/s%n", report.baseline.events, report.baseline.seconds,
                     report.baseline.eventsPerSecond());

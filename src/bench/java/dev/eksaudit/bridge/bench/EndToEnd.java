@@ -23,6 +23,7 @@ final class EndToEnd {
         /** First to last POST received: the job's steady rate, without the embedded cluster's start. */
         double activeSeconds;
         double[] series; // events/s per second since submission
+        String loadBefore;
 
         double eventsPerSecond() {
             return received / activeSeconds;
@@ -51,6 +52,7 @@ final class EndToEnd {
     static Result run(String label, String inputPath, int parallelism, Corpus corpus, CountingReceiver rx,
             List<String> extraArgs) throws Exception {
         rx.reset();
+        String load = Machine.load();
         Configuration conf = new Configuration();
         conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
         EndToEnd.benchSettings(conf);
@@ -68,6 +70,7 @@ final class EndToEnd {
         long t1 = System.nanoTime();
         Result r = new Result();
         r.label = label;
+        r.loadBefore = load;
         r.parallelism = parallelism;
         r.events = corpus.events;
         r.received = rx.events.get();

@@ -25,6 +25,8 @@ final class Report {
     Profile.Summary profile;
     final List<EndToEnd.Result> endToEnd = new ArrayList<>();
     PerEventPost baseline;
+    String referenceLoad = "";
+    String baselineLoad = "";
     LiveJobs.Latency latency;
     LiveJobs.Outage outage;
     List<DiscoveryCost.Row> discovery;
@@ -94,19 +96,19 @@ final class Report {
         md.append("## Throughput: the job against the reference decode and the per-event baseline\n\n");
         md.append("Events/s is counted at the receiver from its first to its last POST (the job's steady rate); wall\n")
           .append("is `env.execute()` including the embedded cluster's start and stop. MB/s is event JSON.\n\n");
-        md.append("| Run | Events | Seconds | Wall s | Events/s | MB/s | vs reference | vs per-event POST |\n|---|---|---|---|---|---|---|---|\n");
-        md.append(String.format("| (1) reference decode: 1 thread, gunzip + Jackson, no Flink | %,d | %.1f | | %,.0f | %.1f | 1.00x | |%n",
-                reference.events, reference.nanos / 1e9, reference.eventsPerSecond(), reference.megabytesPerSecond()));
+        md.append("| Run | Events | Seconds | Wall s | Events/s | MB/s | vs reference | vs per-event POST | Load before |\n|---|---|---|---|---|---|---|---|---|\n");
+        md.append(String.format("| (1) reference decode: 1 thread, gunzip + Jackson, no Flink | %,d | %.1f | | %,.0f | %.1f | 1.00x | | %s |%n",
+                reference.events, reference.nanos / 1e9, reference.eventsPerSecond(), reference.megabytesPerSecond(), referenceLoad));
         for (EndToEnd.Result r : endToEnd) {
-            md.append(String.format("| (2) job, %s | %,d | %.1f | %.1f | %,.0f | %.1f | %.2fx | %s |%n", r.label, r.received,
+            md.append(String.format("| (2) job, %s | %,d | %.1f | %.1f | %,.0f | %.1f | %.2fx | %s | %s |%n", r.label, r.received,
                     r.activeSeconds, r.wallSeconds, r.eventsPerSecond(), r.megabytesPerSecond(),
                     r.eventsPerSecond() / reference.eventsPerSecond(),
-                    baseline == null ? "" : String.format("%.1fx", r.eventsPerSecond() / baseline.eventsPerSecond())));
+                    baseline == null ? "" : String.format("%.1fx", r.eventsPerSecond() / baseline.eventsPerSecond()), r.loadBefore));
         }
         if (baseline != null) {
-            md.append(String.format("| (3) one POST per event, sequential, keep-alive (%.0f s budget) | %,d | %.1f | | %,.0f | %.1f | %.2fx | 1.0x |%n",
+            md.append(String.format("| (3) one POST per event, sequential, keep-alive (%.0f s budget) | %,d | %.1f | | %,.0f | %.1f | %.2fx | 1.0x | %s |%n",
                     baseline.seconds, baseline.events, baseline.seconds, baseline.eventsPerSecond(),
-                    baseline.eventBytes / 1e6 / baseline.seconds, baseline.eventsPerSecond() / reference.eventsPerSecond()));
+                    baseline.eventBytes / 1e6 / baseline.seconds, baseline.eventsPerSecond() / reference.eventsPerSecond(), baselineLoad));
         }
         md.append("\n![Throughput over time](throughput.png)\n\n");
         md.append("The receiver runs in the same JVM on the same two cores (it validates every body with Jackson\n")
