@@ -72,7 +72,10 @@ class StandaloneClusterIT {
         settings.put("execution.checkpointing.min-pause", "50 min");
         settings.put("restart-strategy.type", "fixed-delay");
         settings.put("restart-strategy.fixed-delay.attempts", "20");
-        settings.put("restart-strategy.fixed-delay.delay", "1 s");
+        // Longer than the heartbeat timeout: by the time the job restarts, the JobManager has
+        // dropped the killed TaskManager's slots, so there is exactly one restore (a restart onto
+        // the dead TaskManager would fail and restore a second time, blurring per-attempt counts).
+        settings.put("restart-strategy.fixed-delay.delay", "6 s");
         // Notice the killed TaskManager in seconds, not the default 50.
         settings.put("heartbeat.interval", "1000");
         settings.put("heartbeat.timeout", "5000");
