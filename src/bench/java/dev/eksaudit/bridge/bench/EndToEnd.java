@@ -42,6 +42,14 @@ final class EndToEnd {
      * Checkpoints to files (the embedded default keeps them in JobManager memory, 5 MB at most, which
      * the sink's buffer exceeds) and no restarts: a failure must end the run, not replay it.
      */
+    /** An embedded Flink with one slot per subtask and the bench's checkpoint settings. */
+    static StreamExecutionEnvironment environment(int parallelism) {
+        Configuration conf = new Configuration();
+        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
+        benchSettings(conf);
+        return StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+    }
+
     static void benchSettings(Configuration conf) {
         conf.setString("state.checkpoint-storage", "filesystem");
         conf.setString("state.checkpoints.dir",
@@ -53,10 +61,7 @@ final class EndToEnd {
             List<String> extraArgs) throws Exception {
         rx.reset();
         String load = Machine.load();
-        Configuration conf = new Configuration();
-        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
-        EndToEnd.benchSettings(conf);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        StreamExecutionEnvironment env = environment(parallelism);
         List<String> args = new ArrayList<>(List.of(
                 "--input.path", inputPath,
                 "--input.mode", "bounded",

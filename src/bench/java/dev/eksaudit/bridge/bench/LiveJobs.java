@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -269,10 +268,7 @@ final class LiveJobs {
 
     private static JobClient startContinuous(int parallelism, String inputPath, CountingReceiver rx,
             Duration interval, List<String> extra) throws Exception {
-        Configuration conf = new Configuration();
-        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
-        EndToEnd.benchSettings(conf);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        StreamExecutionEnvironment env = EndToEnd.environment(parallelism);
         List<String> args = new ArrayList<>(List.of(
                 "--input.path", inputPath,
                 "--input.mode", "continuous",
