@@ -130,6 +130,13 @@ public final class BridgeOptions {
             .defaultValue(4)
             .withDescription("Concurrent POSTs per subtask; bounds memory and makes a slow Falco backpressure the job.");
 
+    public static final ConfigOption<MemorySize> FALCO_BUFFER_MAX_BYTES = key("falco.buffer.max-bytes")
+            .memoryType()
+            .noDefaultValue()
+            .withDescription("Most bytes of events waiting in one subtask's sink buffer (besides the entry limit); "
+                    + "unset: (falco.max-in-flight + 1) x falco.batch.max-bytes, 20 mb with the defaults. "
+                    + "At least falco.batch.max-bytes.");
+
     public static final ConfigOption<String> FALCO_TLS_CA_FILE = key("falco.tls.ca-file")
             .stringType()
             .noDefaultValue()
@@ -169,6 +176,7 @@ public final class BridgeOptions {
             FALCO_RETRY_MAX_BACKOFF,
             FALCO_RETRY_MAX_ATTEMPTS,
             FALCO_MAX_IN_FLIGHT,
+            FALCO_BUFFER_MAX_BYTES,
             FALCO_TLS_CA_FILE,
             FALCO_TLS_INSECURE_SKIP_VERIFY,
             FALCO_AUTH_HEADER_FILE);
