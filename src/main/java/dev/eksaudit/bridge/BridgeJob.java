@@ -49,6 +49,7 @@ public final class BridgeJob {
     /** The dataflow; tests call this with their own environment. */
     public static void build(StreamExecutionEnvironment env, BridgeConfig config) {
         JobEnvironment.ensureCheckpointing(env);
+        JobEnvironment.ensureCheckpointFailureTolerance(env);
         // No operator keeps or mutates a record it was handed, so chained operators may pass
         // records on as they are: without this Flink deep-copies every payload and event JSON
         // between chained operators (source -> decode, dedup -> sink).
