@@ -130,6 +130,12 @@ public final class BridgeOptions {
             .defaultValue(4)
             .withDescription("Concurrent POSTs per subtask; bounds memory and makes a slow Falco backpressure the job.");
 
+    public static final ConfigOption<Duration> FALCO_BOUNDED_GIVE_UP_AFTER = key("falco.bounded-give-up-after")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(2))
+            .withDescription("input.mode bounded only: when no POST has succeeded for this long while events wait "
+                    + "and POSTs fail, the job ends with an error and no restart. Continuous jobs retry forever.");
+
     public static final ConfigOption<MemorySize> FALCO_BUFFER_MAX_BYTES = key("falco.buffer.max-bytes")
             .memoryType()
             .noDefaultValue()
@@ -177,6 +183,7 @@ public final class BridgeOptions {
             FALCO_RETRY_MAX_ATTEMPTS,
             FALCO_MAX_IN_FLIGHT,
             FALCO_BUFFER_MAX_BYTES,
+            FALCO_BOUNDED_GIVE_UP_AFTER,
             FALCO_TLS_CA_FILE,
             FALCO_TLS_INSECURE_SKIP_VERIFY,
             FALCO_AUTH_HEADER_FILE);

@@ -6,6 +6,7 @@ import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BUFFER_MAX_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_DELAY;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_EVENTS;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BOUNDED_GIVE_UP_AFTER;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_DRY_RUN;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_BODY_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_IN_FLIGHT;
@@ -16,9 +17,11 @@ import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_RETRY_MAX_BACKOFF;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_TLS_CA_FILE;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_TLS_INSECURE_SKIP_VERIFY;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_URL;
+import static dev.eksaudit.bridge.config.BridgeOptions.INPUT_MODE;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.ConfigException;
+import dev.eksaudit.bridge.config.InputMode;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +47,8 @@ public final class FalcoSinkBuilder {
     int maxInFlight = FALCO_MAX_IN_FLIGHT.defaultValue();
     /** Null: derived from the batch limit and in-flight count, see {@link FalcoSinkSettings#defaultBufferBytes}. */
     Long maxBufferBytes;
+    /** Null: retry forever (continuous jobs). */
+    Duration boundedGiveUpAfter;
     String tlsCaFile;
     boolean insecureSkipVerify = FALCO_TLS_INSECURE_SKIP_VERIFY.defaultValue();
     String authHeaderFile;
@@ -67,6 +72,9 @@ public final class FalcoSinkBuilder {
                 .setMaxInFlight(config.get(FALCO_MAX_IN_FLIGHT))
                 .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY));
         config.getOptional(FALCO_BUFFER_MAX_BYTES).ifPresent(size -> b.setMaxBufferBytes(size.getBytes()));
+        if (config.get(INPUT_MODE) == InputMode.BOUNDED) {
+            b.setBoundedGiveUpAfter(config.get(FALCO_BOUNDED_GIVE_UP_AFTER));
+        }
         config.getOptional(FALCO_TLS_CA_FILE).ifPresent(b::setTlsCaFile);
         config.getOptional(FALCO_AUTH_HEADER_FILE).ifPresent(b::setAuthHeaderFile);
         config.getOptional(DLQ_PATH).ifPresent(b::setDeadLetterPath);
@@ -135,6 +143,15 @@ public final class FalcoSinkBuilder {
      */
     public FalcoSinkBuilder setMaxBufferBytes(long maxBufferBytes) {
         this.maxBufferBytes = maxBufferBytes;
+        return this;
+    }
+
+    /**
+     * For bounded jobs: end the job (no restart) when no POST has succeeded for this long while
+     * events wait and POSTs fail. Null (the default) retries forever, as a continuous job must.
+     */
+    public FalcoSinkBuilder setBoundedGiveUpAfter(Duration giveUpAfter) {
+        this.boundedGiveUpAfter = giveUpAfter;
         return this;
     }
 
@@ -212,6 +229,9 @@ public final class FalcoSinkBuilder {
             // Smaller than one batch, a full buffer would wait for the batch timer instead of filling a POST.
             throw fail(FALCO_BUFFER_MAX_BYTES.key(), "must be at least one batch (" + FALCO_BATCH_MAX_BYTES.key()
                     + ", " + batchLimit + " bytes), got " + maxBufferBytes + " bytes");
+        }
+        if (boundedGiveUpAfter != null) {
+            positive(FALCO_BOUNDED_GIVE_UP_AFTER.key(), boundedGiveUpAfter);
         }
         if (tlsCaFile != null && tlsCaFile.isBlank()) {
             throw fail(FALCO_TLS_CA_FILE.key(), "must not be blank");

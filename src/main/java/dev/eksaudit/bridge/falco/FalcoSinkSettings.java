@@ -21,6 +21,8 @@ public final class FalcoSinkSettings implements Serializable {
     final int maxAttempts;
     final int maxInFlight;
     final long maxBufferBytes;
+    /** Null: retry forever. */
+    final Duration boundedGiveUpAfter;
     final String tlsCaFile;
     final boolean insecureSkipVerify;
     final String authHeaderFile;
@@ -41,6 +43,7 @@ public final class FalcoSinkSettings implements Serializable {
         this.maxBufferBytes = b.maxBufferBytes != null
                 ? b.maxBufferBytes
                 : defaultBufferBytes(batchBytesLimit(b.maxBatchBytes, b.maxBodyBytes, b.maxBatchEvents), b.maxInFlight);
+        this.boundedGiveUpAfter = b.boundedGiveUpAfter;
         this.tlsCaFile = b.tlsCaFile;
         this.insecureSkipVerify = b.insecureSkipVerify;
         this.authHeaderFile = b.authHeaderFile;

@@ -26,7 +26,9 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.util.TimeUtils;
 import org.apache.flink.util.concurrent.ExecutorThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,6 +131,24 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         metrics.gauge("eventTimeLagMs", eventTimeLag);
         metrics.gauge("bufferedEvents", () -> bufferedEntries);
         metrics.gauge("bufferedBytes", () -> bufferedBytes);
+        if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
+            long afterMs = settings.boundedGiveUpAfter.toMillis();
+            FalcoGiveUp giveUp = new FalcoGiveUp(afterMs);
+            long period = Math.max(100, Math.min(1000, afterMs / 4));
+            worker.scheduleAtFixedRate(() -> checkGiveUp(giveUp), period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Bounded jobs only (on the worker): end the job, without restarts, once Falco stayed unreachable. */
+    private void checkGiveUp(FalcoGiveUp giveUp) {
+        int waiting = bufferedEntries + inFlight.get();
+        if (giveUp.check(System.currentTimeMillis(), eventsSent.getCount(), retries.getCount(), waiting > 0)) {
+            String message = "Falco unreachable: no POST succeeded for "
+                    + TimeUtils.formatWithHighestUnit(settings.boundedGiveUpAfter)
+                    + " (falco.bounded-give-up-after) while POSTs failed; ending the bounded job with events still waiting";
+            LOG.error(message);
+            getFatalExceptionCons().accept(new SuppressRestartsException(new FalcoUnreachableException(message)));
+        }
     }
 
     static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s, FalcoRateLimit rateLimit) {
