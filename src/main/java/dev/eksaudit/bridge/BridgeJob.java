@@ -10,9 +10,11 @@ import dev.eksaudit.bridge.dedup.AuditIdKey;
 import dev.eksaudit.bridge.dedup.StageDeduplicator;
 import dev.eksaudit.bridge.deadletter.DeadLetterSink;
 import dev.eksaudit.bridge.falco.FalcoSinkBuilder;
+import dev.eksaudit.bridge.falco.FalcoUnreachableException;
 import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
 import dev.eksaudit.bridge.source.FirehoseSource;
 import java.util.Arrays;
+import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -43,12 +45,23 @@ public final class BridgeJob {
         }
         StreamExecutionEnvironment env = JobEnvironment.create();
         build(env, config);
-        env.execute("eks-audit-bridge");
+        try {
+            env.execute("eks-audit-bridge");
+        } catch (Exception e) {
+            // A bounded replay that gave up on Falco: one line with the cause instead of a stack trace.
+            Optional<FalcoUnreachableException> gaveUp = FalcoUnreachableException.in(e);
+            if (gaveUp.isEmpty() || !JobEnvironment.startedByJava()) {
+                throw e;
+            }
+            System.err.println("eks-audit-bridge: " + gaveUp.get().getMessage());
+            System.exit(1);
+        }
     }
 
     /** The dataflow; tests call this with their own environment. */
     public static void build(StreamExecutionEnvironment env, BridgeConfig config) {
         JobEnvironment.ensureCheckpointing(env);
+        JobEnvironment.ensureCheckpointFailureTolerance(env);
         // No operator keeps or mutates a record it was handed, so chained operators may pass
         // records on as they are: without this Flink deep-copies every payload and event JSON
         // between chained operators (source -> decode, dedup -> sink).

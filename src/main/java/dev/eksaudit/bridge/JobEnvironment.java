@@ -1,6 +1,7 @@
 package dev.eksaudit.bridge;
 
 import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
@@ -53,5 +54,25 @@ final class JobEnvironment {
         env.enableCheckpointing(DEFAULT_CHECKPOINT_INTERVAL.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         LOG.info("execution.checkpointing.interval is not set: enabled checkpointing every {} s, exactly-once",
                 DEFAULT_CHECKPOINT_INTERVAL.toSeconds());
+    }
+
+    /**
+     * While Falco is down or slow under load, the sink's buffer fills and its {@code write()} waits
+     * for room; a checkpoint barrier, aligned or unaligned, is handled only between records, so
+     * checkpoints expire until Falco is back. Flink's default (no expired checkpoint tolerated) then
+     * fails the job over and everything posted since the last checkpoint is posted again. Waiting
+     * is the right thing (nothing is lost, memory stays bounded, the source backs off), so unless
+     * the Flink configuration says otherwise, expired or failed checkpoints never fail the job;
+     * watch checkpoint age ({@code lastCompletedCheckpointId} not moving) instead.
+     */
+    static void ensureCheckpointFailureTolerance(StreamExecutionEnvironment env) {
+        if (env.getConfiguration().getOptional(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER).isPresent()
+                || env.getCheckpointConfig().getTolerableCheckpointFailureNumber() != 0) {
+            return;
+        }
+        env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
+        LOG.info("{} is not set: failed or expired checkpoints do not fail the job (a Falco outage makes "
+                + "them expire; the job waits instead of failing over and posting again)",
+                CheckpointingOptions.TOLERABLE_FAILURE_NUMBER.key());
     }
 }

@@ -130,6 +130,19 @@ public final class BridgeOptions {
             .defaultValue(4)
             .withDescription("Concurrent POSTs per subtask; bounds memory and makes a slow Falco backpressure the job.");
 
+    public static final ConfigOption<Duration> FALCO_BOUNDED_GIVE_UP_AFTER = key("falco.bounded-give-up-after")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(2))
+            .withDescription("input.mode bounded only: when no POST has succeeded for this long while events wait "
+                    + "and POSTs fail, the job ends with an error and no restart. Continuous jobs retry forever.");
+
+    public static final ConfigOption<MemorySize> FALCO_BUFFER_MAX_BYTES = key("falco.buffer.max-bytes")
+            .memoryType()
+            .noDefaultValue()
+            .withDescription("Most bytes of events waiting in one subtask's sink buffer (besides the entry limit); "
+                    + "unset: (falco.max-in-flight + 1) x falco.batch.max-bytes, 20 mb with the defaults. "
+                    + "At least falco.batch.max-bytes.");
+
     public static final ConfigOption<String> FALCO_TLS_CA_FILE = key("falco.tls.ca-file")
             .stringType()
             .noDefaultValue()
@@ -169,6 +182,8 @@ public final class BridgeOptions {
             FALCO_RETRY_MAX_BACKOFF,
             FALCO_RETRY_MAX_ATTEMPTS,
             FALCO_MAX_IN_FLIGHT,
+            FALCO_BUFFER_MAX_BYTES,
+            FALCO_BOUNDED_GIVE_UP_AFTER,
             FALCO_TLS_CA_FILE,
             FALCO_TLS_INSECURE_SKIP_VERIFY,
             FALCO_AUTH_HEADER_FILE);

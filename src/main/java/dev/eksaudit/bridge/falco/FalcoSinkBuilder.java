@@ -3,8 +3,10 @@ package dev.eksaudit.bridge.falco;
 import static dev.eksaudit.bridge.config.BridgeOptions.DLQ_PATH;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_AUTH_HEADER_FILE;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_BYTES;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BUFFER_MAX_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_DELAY;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_EVENTS;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BOUNDED_GIVE_UP_AFTER;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_DRY_RUN;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_BODY_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_IN_FLIGHT;
@@ -15,9 +17,11 @@ import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_RETRY_MAX_BACKOFF;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_TLS_CA_FILE;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_TLS_INSECURE_SKIP_VERIFY;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_URL;
+import static dev.eksaudit.bridge.config.BridgeOptions.INPUT_MODE;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.ConfigException;
+import dev.eksaudit.bridge.config.InputMode;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +45,10 @@ public final class FalcoSinkBuilder {
     Duration maxBackoff = FALCO_RETRY_MAX_BACKOFF.defaultValue();
     int maxAttempts = FALCO_RETRY_MAX_ATTEMPTS.defaultValue();
     int maxInFlight = FALCO_MAX_IN_FLIGHT.defaultValue();
+    /** Null: derived from the batch limit and in-flight count, see {@link FalcoSinkSettings#defaultBufferBytes}. */
+    Long maxBufferBytes;
+    /** Null: retry forever (continuous jobs). */
+    Duration boundedGiveUpAfter;
     String tlsCaFile;
     boolean insecureSkipVerify = FALCO_TLS_INSECURE_SKIP_VERIFY.defaultValue();
     String authHeaderFile;
@@ -63,6 +71,10 @@ public final class FalcoSinkBuilder {
                 .setMaxAttempts(config.get(FALCO_RETRY_MAX_ATTEMPTS))
                 .setMaxInFlight(config.get(FALCO_MAX_IN_FLIGHT))
                 .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY));
+        config.getOptional(FALCO_BUFFER_MAX_BYTES).ifPresent(size -> b.setMaxBufferBytes(size.getBytes()));
+        if (config.get(INPUT_MODE) == InputMode.BOUNDED) {
+            b.setBoundedGiveUpAfter(config.get(FALCO_BOUNDED_GIVE_UP_AFTER));
+        }
         config.getOptional(FALCO_TLS_CA_FILE).ifPresent(b::setTlsCaFile);
         config.getOptional(FALCO_AUTH_HEADER_FILE).ifPresent(b::setAuthHeaderFile);
         config.getOptional(DLQ_PATH).ifPresent(b::setDeadLetterPath);
@@ -122,6 +134,24 @@ public final class FalcoSinkBuilder {
 
     public FalcoSinkBuilder setMaxInFlight(int maxInFlight) {
         this.maxInFlight = maxInFlight;
+        return this;
+    }
+
+    /**
+     * Most bytes of events waiting in one subtask's buffer (POSTs in flight hold theirs besides);
+     * {@code write()} backpressures at this or at the entry limit, whichever comes first.
+     */
+    public FalcoSinkBuilder setMaxBufferBytes(long maxBufferBytes) {
+        this.maxBufferBytes = maxBufferBytes;
+        return this;
+    }
+
+    /**
+     * For bounded jobs: end the job (no restart) when no POST has succeeded for this long while
+     * events wait and POSTs fail. Null (the default) retries forever, as a continuous job must.
+     */
+    public FalcoSinkBuilder setBoundedGiveUpAfter(Duration giveUpAfter) {
+        this.boundedGiveUpAfter = giveUpAfter;
         return this;
     }
 
@@ -193,6 +223,15 @@ public final class FalcoSinkBuilder {
         }
         if (maxInFlight < 1) {
             throw fail(FALCO_MAX_IN_FLIGHT.key(), "must be at least 1, got " + maxInFlight);
+        }
+        long batchLimit = FalcoSinkSettings.batchBytesLimit(maxBatchBytes, maxBodyBytes, maxBatchEvents);
+        if (maxBufferBytes != null && maxBufferBytes < batchLimit) {
+            // Smaller than one batch, a full buffer would wait for the batch timer instead of filling a POST.
+            throw fail(FALCO_BUFFER_MAX_BYTES.key(), "must be at least one batch (" + FALCO_BATCH_MAX_BYTES.key()
+                    + ", " + batchLimit + " bytes), got " + maxBufferBytes + " bytes");
+        }
+        if (boundedGiveUpAfter != null) {
+            positive(FALCO_BOUNDED_GIVE_UP_AFTER.key(), boundedGiveUpAfter);
         }
         if (tlsCaFile != null && tlsCaFile.isBlank()) {
             throw fail(FALCO_TLS_CA_FILE.key(), "must not be blank");

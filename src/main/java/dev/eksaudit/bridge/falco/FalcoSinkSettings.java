@@ -20,6 +20,9 @@ public final class FalcoSinkSettings implements Serializable {
     final Duration maxBackoff;
     final int maxAttempts;
     final int maxInFlight;
+    final long maxBufferBytes;
+    /** Null: retry forever. */
+    final Duration boundedGiveUpAfter;
     final String tlsCaFile;
     final boolean insecureSkipVerify;
     final String authHeaderFile;
@@ -37,6 +40,10 @@ public final class FalcoSinkSettings implements Serializable {
         this.maxBackoff = b.maxBackoff;
         this.maxAttempts = b.maxAttempts;
         this.maxInFlight = b.maxInFlight;
+        this.maxBufferBytes = b.maxBufferBytes != null
+                ? b.maxBufferBytes
+                : defaultBufferBytes(batchBytesLimit(b.maxBatchBytes, b.maxBodyBytes, b.maxBatchEvents), b.maxInFlight);
+        this.boundedGiveUpAfter = b.boundedGiveUpAfter;
         this.tlsCaFile = b.tlsCaFile;
         this.insecureSkipVerify = b.insecureSkipVerify;
         this.authHeaderFile = b.authHeaderFile;
@@ -48,7 +55,19 @@ public final class FalcoSinkSettings implements Serializable {
      * with its envelope and commas still fits under Falco's body limit.
      */
     long batchBytesLimit() {
+        return batchBytesLimit(maxBatchBytes, maxBodyBytes, maxBatchEvents);
+    }
+
+    static long batchBytesLimit(long maxBatchBytes, long maxBodyBytes, int maxBatchEvents) {
         return Math.min(maxBatchBytes, maxBodyBytes - FalcoBatchBody.overhead(maxBatchEvents));
+    }
+
+    /**
+     * {@code (max-in-flight + 1) x batch limit}: a full batch for every POST slot that frees up plus
+     * one forming, so POSTs stay full; 20 MB with the defaults (4 x 4 MB in flight besides).
+     */
+    static long defaultBufferBytes(long batchBytesLimit, int maxInFlight) {
+        return batchBytesLimit * (Math.max(1, maxInFlight) + 1L);
     }
 
     /**

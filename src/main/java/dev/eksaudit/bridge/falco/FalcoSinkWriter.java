@@ -14,17 +14,21 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.util.TimeUtils;
 import org.apache.flink.util.concurrent.ExecutorThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +64,16 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     private final AtomicInteger inFlight = new AtomicInteger();
     private final EventTimeLag eventTimeLag = new EventTimeLag(System::currentTimeMillis);
 
+    private final MailboxExecutor mailbox;
+    private final int maxBufferedEntries;
+    private final long maxBufferBytes;
+    /**
+     * What waits in AsyncSink's buffer (not in flight), kept here because AsyncSink bounds only the
+     * entry count and does not expose its buffer. Written on the mailbox thread, read by gauges.
+     */
+    private volatile int bufferedEntries;
+    private volatile long bufferedBytes;
+
     public FalcoSinkWriter(
             ElementConverter<AuditEvent, FalcoRequestEntry> converter,
             WriterInitContext context,
@@ -83,6 +97,16 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.rateLimit = rateLimit;
         this.settings = settings;
         this.batchBytesLimit = settings.batchBytesLimit();
+        this.mailbox = context.getMailboxExecutor();
+        this.maxBufferedEntries = FalcoSink.bufferedLimit(settings);
+        this.maxBufferBytes = settings.maxBufferBytes;
+        // AsyncSink put the restored entries into its buffer with their stored sizes.
+        for (BufferedRequestState<FalcoRequestEntry> s : state) {
+            for (RequestEntryWrapper<FalcoRequestEntry> w : s.getBufferedRequestEntries()) {
+                bufferedEntries++;
+                bufferedBytes += w.getSize();
+            }
+        }
         this.backoff = new FalcoBackoff(settings.initialBackoff, settings.maxBackoff);
         this.endpoints = new FalcoEndpoints(settings.urls, backoff);
         this.deadLetters = new FalcoDeadLetterWriter(
@@ -105,6 +129,26 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
+        metrics.gauge("bufferedEvents", () -> bufferedEntries);
+        metrics.gauge("bufferedBytes", () -> bufferedBytes);
+        if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
+            long afterMs = settings.boundedGiveUpAfter.toMillis();
+            FalcoGiveUp giveUp = new FalcoGiveUp(afterMs);
+            long period = Math.max(100, Math.min(1000, afterMs / 4));
+            worker.scheduleAtFixedRate(() -> checkGiveUp(giveUp), period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Bounded jobs only (on the worker): end the job, without restarts, once Falco stayed unreachable. */
+    private void checkGiveUp(FalcoGiveUp giveUp) {
+        int waiting = bufferedEntries + inFlight.get();
+        if (giveUp.check(System.currentTimeMillis(), eventsSent.getCount(), retries.getCount(), waiting > 0)) {
+            String message = "Falco unreachable: no POST succeeded for "
+                    + TimeUtils.formatWithHighestUnit(settings.boundedGiveUpAfter)
+                    + " (falco.bounded-give-up-after) while POSTs failed; ending the bounded job with events still waiting";
+            LOG.error(message);
+            getFatalExceptionCons().accept(new SuppressRestartsException(new FalcoUnreachableException(message)));
+        }
     }
 
     static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s, FalcoRateLimit rateLimit) {
@@ -143,16 +187,62 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     }
 
     /**
+     * Backpressure by bytes as well as by entries: AsyncSink's own loop in {@code write} counts
+     * entries only, so 4,000 events of 256 KB would be 1 GB. Waiting here is AsyncSink's kind of
+     * waiting (yielding to completions and timers on the mailbox); the entry is added once there is
+     * room, so when {@code write} returns the buffer holds at most the limit plus one entry.
+     * Entries handed back by a failed POST re-enter the buffer over the limit, as with AsyncSink's
+     * entry limit, until the next POST takes them (at once, or after a draining checkpoint): they
+     * were in flight just before, so the sink never holds more than the buffer limit plus one entry
+     * plus {@code max-in-flight} batches.
+     *
+     * <p>While this waits, the task reads no input (the source backs off) and no checkpoint barrier
+     * passes, aligned or unaligned: Flink handles barriers only between records, in mails of the
+     * task's own priority that an operator's {@code yield()} never runs. The job therefore tolerates
+     * checkpoints that expire during a long outage (see {@code JobEnvironment}).
+     */
+    @Override
+    public void write(AuditEvent element, Context context) throws IOException, InterruptedException {
+        while (bufferedEntries >= maxBufferedEntries || bufferedBytes >= maxBufferBytes) {
+            mailbox.yield();
+        }
+        super.write(element, context);
+    }
+
+    /**
      * Capped at the batch limit so an oversize entry still forms a batch of its own (AsyncSink
      * would fail the job otherwise); {@link #submitRequestEntries} dead-letters it.
      */
+    static long sizeOf(FalcoRequestEntry entry, long batchBytesLimit) {
+        return Math.min(entry.json().length, batchBytesLimit);
+    }
+
+    /**
+     * AsyncSink calls this exactly once for every entry it puts into its buffer, new or handed back
+     * (restored ones carry their size), so this is where the byte account grows; it shrinks when a
+     * batch leaves the buffer in {@link #submitRequestEntries}. Everything else uses {@link #sizeOf}.
+     */
     @Override
     protected long getSizeInBytes(FalcoRequestEntry entry) {
-        return Math.min(entry.json().length, batchBytesLimit);
+        long size = sizeOf(entry, batchBytesLimit);
+        bufferedEntries++;
+        bufferedBytes += size;
+        return size;
+    }
+
+    /** A batch left AsyncSink's buffer for a POST. */
+    private void takenFromBuffer(List<FalcoRequestEntry> batch) {
+        long bytes = 0;
+        for (FalcoRequestEntry e : batch) {
+            bytes += sizeOf(e, batchBytesLimit);
+        }
+        bufferedEntries -= batch.size();
+        bufferedBytes -= bytes;
     }
 
     @Override
     protected void submitRequestEntries(List<FalcoRequestEntry> entries, ResultHandler<FalcoRequestEntry> handler) {
+        takenFromBuffer(entries);
         inFlight.incrementAndGet();
         Round round = new Round();
         List<FalcoRequestEntry> sendable = new ArrayList<>(entries.size());
