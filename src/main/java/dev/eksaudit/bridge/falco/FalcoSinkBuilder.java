@@ -1,7 +1,9 @@
 package dev.eksaudit.bridge.falco;
 
 import static dev.eksaudit.bridge.config.BridgeOptions.DLQ_PATH;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_CONNECT_TIMEOUT;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_AUTH_HEADER_FILE;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_AUTH_RECHECK_INTERVAL;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_DELAY;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_EVENTS;
@@ -37,6 +39,7 @@ public final class FalcoSinkBuilder {
     long maxBodyBytes = FALCO_MAX_BODY_BYTES.defaultValue().getBytes();
     Duration maxBatchDelay = FALCO_BATCH_MAX_DELAY.defaultValue();
     Duration requestTimeout = FALCO_REQUEST_TIMEOUT.defaultValue();
+    Duration connectTimeout = FALCO_CONNECT_TIMEOUT.defaultValue();
     Duration initialBackoff = FALCO_RETRY_INITIAL_BACKOFF.defaultValue();
     Duration maxBackoff = FALCO_RETRY_MAX_BACKOFF.defaultValue();
     int maxAttempts = FALCO_RETRY_MAX_ATTEMPTS.defaultValue();
@@ -44,6 +47,7 @@ public final class FalcoSinkBuilder {
     String tlsCaFile;
     boolean insecureSkipVerify = FALCO_TLS_INSECURE_SKIP_VERIFY.defaultValue();
     String authHeaderFile;
+    Duration authRecheckInterval = FALCO_AUTH_RECHECK_INTERVAL.defaultValue();
     String deadLetterPath;
 
     FalcoSinkBuilder() {}
@@ -58,11 +62,13 @@ public final class FalcoSinkBuilder {
                 .setMaxBodyBytes(config.bytes(FALCO_MAX_BODY_BYTES))
                 .setMaxBatchDelay(config.get(FALCO_BATCH_MAX_DELAY))
                 .setRequestTimeout(config.get(FALCO_REQUEST_TIMEOUT))
+                .setConnectTimeout(config.get(FALCO_CONNECT_TIMEOUT))
                 .setInitialBackoff(config.get(FALCO_RETRY_INITIAL_BACKOFF))
                 .setMaxBackoff(config.get(FALCO_RETRY_MAX_BACKOFF))
                 .setMaxAttempts(config.get(FALCO_RETRY_MAX_ATTEMPTS))
                 .setMaxInFlight(config.get(FALCO_MAX_IN_FLIGHT))
-                .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY));
+                .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY))
+                .setAuthRecheckInterval(config.get(FALCO_AUTH_RECHECK_INTERVAL));
         config.getOptional(FALCO_TLS_CA_FILE).ifPresent(b::setTlsCaFile);
         config.getOptional(FALCO_AUTH_HEADER_FILE).ifPresent(b::setAuthHeaderFile);
         config.getOptional(DLQ_PATH).ifPresent(b::setDeadLetterPath);
@@ -104,6 +110,12 @@ public final class FalcoSinkBuilder {
         return this;
     }
 
+    /** How long opening a connection may take; separate from the request timeout. */
+    public FalcoSinkBuilder setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+        return this;
+    }
+
     public FalcoSinkBuilder setInitialBackoff(Duration initialBackoff) {
         this.initialBackoff = initialBackoff;
         return this;
@@ -125,7 +137,7 @@ public final class FalcoSinkBuilder {
         return this;
     }
 
-    /** PEM file of CA certificate(s) that replaces the JVM trust store; null for the JVM's. */
+    /** PEM file (local or {@code s3://}) of CA certificate(s) that replaces the JVM trust store; null for the JVM's. */
     public FalcoSinkBuilder setTlsCaFile(String tlsCaFile) {
         this.tlsCaFile = tlsCaFile;
         return this;
@@ -136,9 +148,18 @@ public final class FalcoSinkBuilder {
         return this;
     }
 
-    /** File with one {@code Name: value} line sent as a header with every POST; null for none. */
+    /**
+     * File with one {@code Name: value} line sent as a header with every POST; null for none. Any
+     * Flink file system: a local path, {@code file://} or {@code s3://}.
+     */
     public FalcoSinkBuilder setAuthHeaderFile(String authHeaderFile) {
         this.authHeaderFile = authHeaderFile;
+        return this;
+    }
+
+    /** How often the header file is checked for a change. */
+    public FalcoSinkBuilder setAuthRecheckInterval(Duration authRecheckInterval) {
+        this.authRecheckInterval = authRecheckInterval;
         return this;
     }
 
@@ -183,6 +204,7 @@ public final class FalcoSinkBuilder {
         }
         positive(FALCO_BATCH_MAX_DELAY.key(), maxBatchDelay);
         positive(FALCO_REQUEST_TIMEOUT.key(), requestTimeout);
+        positive(FALCO_CONNECT_TIMEOUT.key(), connectTimeout);
         positive(FALCO_RETRY_INITIAL_BACKOFF.key(), initialBackoff);
         positive(FALCO_RETRY_MAX_BACKOFF.key(), maxBackoff);
         if (maxBackoff.compareTo(initialBackoff) < 0) {
@@ -203,6 +225,7 @@ public final class FalcoSinkBuilder {
         if (authHeaderFile != null && authHeaderFile.isBlank()) {
             throw fail(FALCO_AUTH_HEADER_FILE.key(), "must not be blank");
         }
+        positive(FALCO_AUTH_RECHECK_INTERVAL.key(), authRecheckInterval);
         if (deadLetterPath != null && deadLetterPath.isBlank()) {
             throw fail(DLQ_PATH.key(), "must not be blank");
         }

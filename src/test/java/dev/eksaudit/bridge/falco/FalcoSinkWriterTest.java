@@ -160,6 +160,8 @@ class FalcoSinkWriterTest {
             writer.flush(true);
             assertThat(ctx.metrics.getCounter("deadLetters", "falco-unreachable").orElseThrow().getCount())
                     .isEqualTo(5);
+            // Also in Flink's standard counter of a sink's failed records.
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isEqualTo(5);
             assertThat(ctx.metrics.getCounter("retries").orElseThrow().getCount()).isEqualTo(3);
             assertThat(writer.snapshotState(2).get(0).getBufferedRequestEntries()).isEmpty();
         } finally {
