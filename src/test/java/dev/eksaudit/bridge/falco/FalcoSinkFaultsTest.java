@@ -8,6 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eksaudit.bridge.decode.AuditEvent;
+import dev.eksaudit.bridge.source.InProcessS3;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -271,6 +278,107 @@ class FalcoSinkFaultsTest {
             assertDeliveredOnce(receiver, sent);
             assertThat(deadLetters(tmp)).isEmpty();
             assertThat(metric(job.getJobID(), "endpointFailing")).isZero();
+        }
+    }
+
+    /**
+     * On Managed Flink nothing can be mounted: the CA file and the auth header come from S3 (here
+     * the in-process S3 server, through Flink's S3 file system). The proxy in front of Falco wants
+     * a new token: with the old one every POST is a 401 (held, not dead-lettered); once the new
+     * token is put into the header object it is picked up without a restart and everything arrives.
+     */
+    @Test
+    void caFileAndRotatedAuthHeaderComeFromS3() throws Exception {
+        List<AuditEvent> sent = events(200, 100);
+        try (InProcessS3 s3 = InProcessS3.start("bridge-secrets");
+                FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start(
+                        FalcoWebhookReceiver.Options.defaults().https(true))) {
+            s3.put("s3://bridge-secrets/falco/ca.pem", java.nio.file.Files.readAllBytes(receiver.caFile()));
+            s3.put("s3://bridge-secrets/falco/auth-header", "Authorization: Bearer old\n".getBytes(StandardCharsets.UTF_8));
+            receiver.requireHeader("Authorization", "Bearer rotated-token");
+            JobClient job = start(sent, sink(receiver.url())
+                    .setTlsCaFile("s3://bridge-secrets/falco/ca.pem")
+                    .setAuthHeaderFile("s3://bridge-secrets/falco/auth-header")
+                    .setAuthRecheckInterval(Duration.ofMillis(300))
+                    .build());
+            // TLS with the CA from S3 works (the 401 is an HTTP answer), the old token is refused.
+            receiver.awaitAnswered(401, 10, DEADLINE);
+            awaitMetric(job.getJobID(), "endpointFailing", v -> v >= 1);
+            assertThat(receiver.eventKeys()).isEmpty();
+
+            s3.put("s3://bridge-secrets/falco/auth-header",
+                    "Authorization: Bearer rotated-token\n".getBytes(StandardCharsets.UTF_8));
+            finish(job);
+            assertDeliveredOnce(receiver, sent);
+            assertThat(deadLetters(tmp)).isEmpty();
+            assertThat(receiver.headerValues("Authorization")).containsOnly("Bearer old", "Bearer rotated-token");
+            assertThat(metric(job.getJobID(), "endpointFailing")).isZero();
+        }
+    }
+
+    /**
+     * The first URL is a dead address: on loopback, a listening socket whose accept queue is full
+     * drops every SYN, as a vanished node or a dropping security group does. Each POST to it fails
+     * after the connect timeout (1 s), not the request timeout (2 min), and the writer fails over:
+     * everything arrives at the second URL well before even one request timeout could pass.
+     */
+    @Test
+    void aDeadAddressFailsOverAfterTheConnectTimeout() throws Exception {
+        List<AuditEvent> sent = events(300, 100);
+        Duration connectTimeout = Duration.ofSeconds(1);
+        Duration requestTimeout = Duration.ofMinutes(2);
+        try (Blackhole dead = Blackhole.start(); FalcoWebhookReceiver up = FalcoWebhookReceiver.start()) {
+            JobClient job = start(sent, sink(dead.url())
+                    .setUrls(List.of(dead.url(), up.url()))
+                    .setConnectTimeout(connectTimeout)
+                    .setRequestTimeout(requestTimeout)
+                    .build());
+            up.awaitEventCount(sent.size(), requestTimeout.dividedBy(4));
+            finish(job);
+            assertDeliveredOnce(up, sent);
+            // The dead address was really tried (and failed over from), and nothing was lost to it.
+            assertThat(metric(job.getJobID(), "retries")).isPositive();
+            assertThat(deadLetters(tmp)).isEmpty();
+        }
+    }
+
+    /** A loopback address that never completes a TCP handshake. */
+    private static final class Blackhole implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> queued = new ArrayList<>();
+
+        private Blackhole(ServerSocket server) {
+            this.server = server;
+        }
+
+        static Blackhole start() throws IOException {
+            // Backlog 1 and never accept(): once the accept queue is full Linux drops further SYNs.
+            Blackhole b = new Blackhole(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), b.server.getLocalPort());
+            for (int i = 0; i < 16; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(address, 500);
+                    b.queued.add(s);
+                } catch (SocketTimeoutException full) {
+                    s.close();
+                    return b;
+                }
+            }
+            b.close();
+            throw new IllegalStateException("the accept queue never filled: cannot make a dead address here");
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + server.getLocalPort() + FalcoWebhookReceiver.PATH);
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Socket s : queued) {
+                s.close();
+            }
+            server.close();
         }
     }
 }
