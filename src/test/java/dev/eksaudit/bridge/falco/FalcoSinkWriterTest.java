@@ -168,4 +168,30 @@ class FalcoSinkWriterTest {
             receiver.close();
         }
     }
+
+    /** Without dlq.path a rejected event is counted (both counters), never silently gone. */
+    @Test
+    void aRejectedEventWithoutDlqPathIsCounted() throws Exception {
+        List<AuditEvent> sent = new ArrayList<>(events(10, 50));
+        AuditEvent plain = sent.get(3);
+        sent.set(3, new AuditEvent(plain.auditId, plain.stage, plain.stageTimestampMillis, plain.objectKey,
+                new String(plain.json, java.nio.charset.StandardCharsets.UTF_8).replace("\"verb\":\"list\"", "\"verb\":\"<script>\"")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        FalcoWriterContext ctx = new FalcoWriterContext();
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start(
+                        FalcoWebhookReceiver.Options.defaults().rejectBodiesContaining("<script>", 403));
+                FalcoSinkWriter writer = writer(settings(receiver), ctx, List.of())) {
+            write(writer, sent);
+            writer.flush(true);
+            receiver.awaitEventCount(9, DEADLINE);
+            List<AuditEvent> others = new ArrayList<>(sent);
+            others.remove(3);
+            assertThat(receiver.eventKeys()).containsExactlyInAnyOrderElementsOf(keys(others));
+            assertThat(ctx.metrics.getCounter("deadLetters", "falco-rejected").orElseThrow().getCount()).isEqualTo(1);
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isEqualTo(1);
+            assertThat(ctx.metrics.getCounter("eventsSent").orElseThrow().getCount()).isEqualTo(9);
+            // Refused: the batch of 10, its first half (5), then 3, 2 and the event alone.
+            assertThat(receiver.answered(403)).isEqualTo(5);
+        }
+    }
 }
