@@ -48,6 +48,7 @@ final class FalcoHttpClient implements AutoCloseable {
     static final TimeValue VALIDATE_AFTER_INACTIVITY = TimeValue.ofSeconds(2);
 
     private final CloseableHttpAsyncClient client;
+    private final PoolingAsyncClientConnectionManager connections;
     private final ScheduledExecutorService timer;
     private final Duration requestTimeout;
     private final FalcoAuthHeader authHeader;
@@ -55,6 +56,10 @@ final class FalcoHttpClient implements AutoCloseable {
     private final FalcoLogThrottle logThrottle = new FalcoLogThrottle(FalcoSinkWriter.LOG_INTERVAL_MS);
 
     FalcoHttpClient(FalcoSinkSettings s, ScheduledExecutorService timer) throws IOException {
+        this(s, timer, IDLE_EVICTION);
+    }
+
+    FalcoHttpClient(FalcoSinkSettings s, ScheduledExecutorService timer, TimeValue idleEviction) throws IOException {
         this.timer = timer;
         this.requestTimeout = s.requestTimeout;
         this.authHeader = s.authHeaderFile == null ? null : new FalcoAuthHeader(s.authHeaderFile);
@@ -66,7 +71,7 @@ final class FalcoHttpClient implements AutoCloseable {
             this.headerRefresh = null;
         }
         Timeout timeout = Timeout.of(s.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        PoolingAsyncClientConnectionManager connections = PoolingAsyncClientConnectionManagerBuilder.create()
+        this.connections = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setTlsStrategy(tlsStrategy(s))
                 .setMaxConnTotal(Math.max(2, s.maxInFlight * 2))
                 .setMaxConnPerRoute(Math.max(2, s.maxInFlight * 2))
@@ -80,7 +85,7 @@ final class FalcoHttpClient implements AutoCloseable {
                         .build())
                 // Closed before a load balancer's idle timeout (ALB: 60 s) can close them under us:
                 // the next POST on such a connection would fail and quarantine a healthy URL.
-                .evictIdleConnections(IDLE_EVICTION)
+                .evictIdleConnections(idleEviction)
                 .evictExpiredConnections()
                 // Retries are the writer's (with backoff and attempt counting), never hidden ones.
                 .disableAutomaticRetries()
@@ -166,6 +171,11 @@ final class FalcoHttpClient implements AutoCloseable {
                 timer.schedule(() -> call.cancel(true), requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
         result.whenComplete((r, e) -> deadline.cancel(false));
         return result;
+    }
+
+    /** Idle connections in the pool (for tests). */
+    int idleConnections() {
+        return connections.getTotalStats().getAvailable();
     }
 
     private void refreshHeader() {

@@ -157,4 +157,26 @@ class FalcoPartsTest {
         assertThat(throttle.admit("endpoint http://a", 60_000)).isEqualTo(2);
         assertThat(throttle.admit("endpoint http://a", 60_001)).isEqualTo(-1);
     }
+
+    /** A pooled connection left idle is closed by the client, before a load balancer can close it under a POST. */
+    @Test
+    void idleConnectionsAreEvicted() throws Exception {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start();
+                FalcoHttpClient client = new FalcoHttpClient(FalcoSink.builder().setUrls(List.of(receiver.url())).validate(),
+                        timer, org.apache.hc.core5.util.TimeValue.ofMilliseconds(300))) {
+            byte[] body = FalcoBatchBody.build(List.of(entry("a", "{\"kind\":\"Event\"}", 0)));
+            assertThat(client.post(receiver.url(), body).get().status).isEqualTo(200);
+            assertThat(client.idleConnections()).as("kept alive after the POST").isEqualTo(1);
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (client.idleConnections() > 0 && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(client.idleConnections()).as("evicted after 300 ms idle").isZero();
+            // And the next POST simply opens a new one.
+            assertThat(client.post(receiver.url(), body).get().status).isEqualTo(200);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
 }
