@@ -85,6 +85,12 @@ final class FalcoEndpoints {
         }
     }
 
+    /** Failures in a row of the URL since its last success. */
+    synchronized int consecutiveFailures(URI url) {
+        int idx = urls.indexOf(url);
+        return idx < 0 ? 0 : failures[idx];
+    }
+
     synchronized void succeeded(URI url) {
         int idx = urls.indexOf(url);
         if (idx >= 0) {

@@ -188,7 +188,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             if (error != null) {
                 // A bug in our own code: re-queue everything rather than lose or duplicate-reject.
                 LOG.error("Delivery failed unexpectedly; entries are re-queued", error);
-                round.retry(sendable, error.toString());
+                round.retry(sendable, error.toString(), 1);
             }
             worker.execute(() -> finish(round, handler));
         });
@@ -272,7 +272,9 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
 
     /**
      * Retried after a backoff, on another URL first if one is up. Only transient failures count
-     * towards {@code falco.retry.max-attempts}: an endpoint problem never dead-letters.
+     * as attempts of the events (towards {@code falco.retry.max-attempts}): an endpoint problem
+     * never dead-letters, and an event held through one still has all its attempts when Falco is
+     * then merely down. The backoff grows with the URL's consecutive failures instead.
      */
     private CompletableFuture<Void> retry(URI url, List<FalcoRequestEntry> batch, FalcoHttpClient.Result result,
             Round round, boolean countsAttempts) {
@@ -281,7 +283,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         endpoints.failed(url, now);
         List<FalcoRequestEntry> again = new ArrayList<>(batch.size());
         for (FalcoRequestEntry e : batch) {
-            FalcoRequestEntry failed = e.failedOnce();
+            FalcoRequestEntry failed = countsAttempts ? e.failedOnce() : e;
             if (countsAttempts && settings.maxAttempts > 0 && failed.attempts() >= settings.maxAttempts) {
                 round.deadLetter(failed, DeadLetterReason.FALCO_UNREACHABLE,
                         "not delivered after " + failed.attempts() + " attempts, last: " + result.describe());
@@ -295,7 +297,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             }
             return deliver(again, round);
         }
-        round.retry(again, url + ": " + result.describeBriefly());
+        round.retry(again, url + ": " + result.describeBriefly(), endpoints.consecutiveFailures(url));
         return CompletableFuture.completedFuture(null);
     }
 
@@ -319,7 +321,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             handler.complete();
             return;
         }
-        int attempts = 1;
+        int attempts = Math.max(1, round.backoffAttempts);
         for (FalcoRequestEntry e : round.retry) {
             attempts = Math.max(attempts, e.attempts());
         }
@@ -367,6 +369,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         final List<FalcoRequestEntry> deadLetterEntries = new ArrayList<>();
         final List<FalcoRequestEntry> retry = new ArrayList<>();
         String lastError;
+        int backoffAttempts;
 
         synchronized void deadLetter(FalcoRequestEntry e, DeadLetterReason reason, String detail) {
             deadLetters.add(new DeadLetter(reason, e.objectKey(), -1, -1,
@@ -374,7 +377,8 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             deadLetterEntries.add(e);
         }
 
-        synchronized void retry(List<FalcoRequestEntry> entries, String error) {
+        synchronized void retry(List<FalcoRequestEntry> entries, String error, int failuresOfTheUrl) {
+            backoffAttempts = Math.max(backoffAttempts, failuresOfTheUrl);
             retry.addAll(entries);
             lastError = error;
         }

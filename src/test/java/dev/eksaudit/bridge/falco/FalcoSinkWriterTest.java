@@ -194,4 +194,39 @@ class FalcoSinkWriterTest {
             assertThat(receiver.answered(403)).isEqualTo(5);
         }
     }
+
+    /**
+     * A 401 is an endpoint problem: even with falco.retry.max-attempts 1 nothing is dead-lettered,
+     * the events keep all their attempts, and the URL's endpointFailing gauge is 1 until a POST
+     * succeeds.
+     */
+    @Test
+    void anEndpointProblemNeverUsesUpAttempts() throws Exception {
+        List<AuditEvent> sent = events(4, 50);
+        FalcoWriterContext ctx = new FalcoWriterContext();
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start();
+                FalcoSinkWriter writer = writer(settings(receiver).setMaxBatchEvents(4).setMaxAttempts(1), ctx, List.of())) {
+            receiver.answerAll(401, "Unauthorized");
+            String url = receiver.url().toString();
+            write(writer, sent);
+            writer.flush(false);
+            assertThat(receiver.answered(401)).isEqualTo(1);
+            List<FalcoRequestEntry> buffered = new ArrayList<>();
+            for (BufferedRequestState<FalcoRequestEntry> s : writer.snapshotState(1)) {
+                s.getBufferedRequestEntries().stream().map(RequestEntryWrapper::getRequestEntry).forEach(buffered::add);
+            }
+            assertThat(buffered).extracting(FalcoRequestEntry::auditId)
+                    .containsExactlyInAnyOrderElementsOf(sent.stream().map(e -> e.auditId).collect(Collectors.toList()));
+            assertThat(buffered).allSatisfy(e -> assertThat(e.attempts()).isZero());
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isZero();
+            assertThat(ctx.metrics.<Integer>getGauge("url", url, "endpointFailing").orElseThrow().getValue()).isEqualTo(1);
+
+            receiver.answerNormally();
+            writer.flush(true);
+            receiver.awaitEventCount(4, DEADLINE);
+            assertThat(receiver.eventKeys()).containsExactlyInAnyOrderElementsOf(keys(sent));
+            assertThat(ctx.metrics.<Integer>getGauge("url", url, "endpointFailing").orElseThrow().getValue()).isZero();
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isZero();
+        }
+    }
 }
