@@ -8,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.util.concurrent.ExecutorThreadFactory;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
@@ -52,7 +54,7 @@ final class FalcoHttpClient implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Duration requestTimeout;
     private final FalcoAuthHeader authHeader;
-    private final ScheduledFuture<?> headerRefresh;
+    private final ScheduledExecutorService headerRefresh;
     private final FalcoLogThrottle logThrottle = new FalcoLogThrottle(FalcoSinkWriter.LOG_INTERVAL_MS);
 
     FalcoHttpClient(FalcoSinkSettings s, ScheduledExecutorService timer) throws IOException {
@@ -63,13 +65,6 @@ final class FalcoHttpClient implements AutoCloseable {
         this.timer = timer;
         this.requestTimeout = s.requestTimeout;
         this.authHeader = s.authHeaderFile == null ? null : new FalcoAuthHeader(s.authHeaderFile);
-        if (authHeader != null) {
-            // On the worker, never on an I/O thread: reading an s3:// header is a blocking request.
-            long every = s.authRecheckInterval.toMillis();
-            this.headerRefresh = timer.scheduleWithFixedDelay(this::refreshHeader, every, every, TimeUnit.MILLISECONDS);
-        } else {
-            this.headerRefresh = null;
-        }
         Timeout timeout = Timeout.of(s.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
         this.connections = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setTlsStrategy(tlsStrategy(s))
@@ -93,6 +88,16 @@ final class FalcoHttpClient implements AutoCloseable {
                 .disableCookieManagement()
                 .build();
         client.start();
+        if (authHeader != null) {
+            // Its own thread, never an I/O thread or the writer's worker: reading an s3:// header is
+            // a blocking request that may hang on S3's retries, and backoffs must not wait for it.
+            ScheduledThreadPoolExecutor refresh = new ScheduledThreadPoolExecutor(1, new ExecutorThreadFactory("falco-auth-header"));
+            long every = s.authRecheckInterval.toMillis();
+            refresh.scheduleWithFixedDelay(this::refreshHeader, every, every, TimeUnit.MILLISECONDS);
+            this.headerRefresh = refresh;
+        } else {
+            this.headerRefresh = null;
+        }
     }
 
     /**
@@ -195,7 +200,7 @@ final class FalcoHttpClient implements AutoCloseable {
     @Override
     public void close() {
         if (headerRefresh != null) {
-            headerRefresh.cancel(false);
+            headerRefresh.shutdownNow();
         }
         // GRACEFUL: an IMMEDIATE close from a non-reactor thread races the reactor's own event loop
         // (ConcurrentModificationException logged by httpcore). In-flight requests were already
