@@ -63,12 +63,12 @@ public final class FalcoSinkBuilder {
                 .setMaxBatchDelay(config.get(FALCO_BATCH_MAX_DELAY))
                 .setRequestTimeout(config.get(FALCO_REQUEST_TIMEOUT))
                 .setConnectTimeout(config.get(FALCO_CONNECT_TIMEOUT))
+                .setAuthRecheckInterval(config.get(FALCO_AUTH_RECHECK_INTERVAL))
                 .setInitialBackoff(config.get(FALCO_RETRY_INITIAL_BACKOFF))
                 .setMaxBackoff(config.get(FALCO_RETRY_MAX_BACKOFF))
                 .setMaxAttempts(config.get(FALCO_RETRY_MAX_ATTEMPTS))
                 .setMaxInFlight(config.get(FALCO_MAX_IN_FLIGHT))
-                .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY))
-                .setAuthRecheckInterval(config.get(FALCO_AUTH_RECHECK_INTERVAL));
+                .setInsecureSkipVerify(config.get(FALCO_TLS_INSECURE_SKIP_VERIFY));
         config.getOptional(FALCO_TLS_CA_FILE).ifPresent(b::setTlsCaFile);
         config.getOptional(FALCO_AUTH_HEADER_FILE).ifPresent(b::setAuthHeaderFile);
         config.getOptional(DLQ_PATH).ifPresent(b::setDeadLetterPath);
@@ -137,7 +137,7 @@ public final class FalcoSinkBuilder {
         return this;
     }
 
-    /** PEM file (local or {@code s3://}) of CA certificate(s) that replaces the JVM trust store; null for the JVM's. */
+    /** PEM file of CA certificate(s) that replaces the JVM trust store; null for the JVM's. */
     public FalcoSinkBuilder setTlsCaFile(String tlsCaFile) {
         this.tlsCaFile = tlsCaFile;
         return this;

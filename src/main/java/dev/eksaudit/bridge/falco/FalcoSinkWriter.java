@@ -111,14 +111,14 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.batchesSent = metrics.counter("batchesSent", new ThreadSafeSimpleCounter());
         this.retries = metrics.counter("retries", new ThreadSafeSimpleCounter());
         this.deadLetterGroup = metrics.addGroup("deadLetters");
-        this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
-        metrics.gauge("inFlightRequests", inFlight::get);
-        metrics.gauge("eventTimeLagMs", eventTimeLag);
         this.numRecordsOutErrors = context.metricGroup().getNumRecordsOutErrorsCounter();
         for (URI url : settings.urls) {
             // One gauge per URL, the URL a metric variable (Prometheus label "url"), for alerting.
             metrics.addGroup("url", url.toString()).gauge("endpointFailing", () -> endpoints.failing(url) ? 1 : 0);
         }
+        this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("inFlightRequests", inFlight::get);
+        metrics.gauge("eventTimeLagMs", eventTimeLag);
     }
 
     static AsyncSinkWriterConfiguration configuration(FalcoSinkSettings s, FalcoRateLimit rateLimit) {
