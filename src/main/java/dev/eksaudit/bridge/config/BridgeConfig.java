@@ -104,6 +104,8 @@ public final class BridgeConfig {
         positive(values, DEDUP_TTL);
         positive(values, FALCO_BATCH_MAX_DELAY);
         positive(values, FALCO_REQUEST_TIMEOUT);
+        positive(values, FALCO_CONNECT_TIMEOUT);
+        positive(values, FALCO_AUTH_RECHECK_INTERVAL);
         positive(values, FALCO_RETRY_INITIAL_BACKOFF);
         positive(values, FALCO_RETRY_MAX_BACKOFF);
         atLeast(values, FALCO_BATCH_MAX_EVENTS, 1);

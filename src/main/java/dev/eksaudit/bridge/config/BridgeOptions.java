@@ -109,6 +109,11 @@ public final class BridgeOptions {
             .defaultValue(Duration.ofSeconds(30))
             .withDescription("Timeout of one POST; a timed-out POST is retried.");
 
+    public static final ConfigOption<Duration> FALCO_CONNECT_TIMEOUT = key("falco.connect-timeout")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(5))
+            .withDescription("Timeout of opening a connection to Falco; a dead address fails over to the next URL after it.");
+
     public static final ConfigOption<Duration> FALCO_RETRY_INITIAL_BACKOFF = key("falco.retry.initial-backoff")
             .durationType()
             .defaultValue(Duration.ofMillis(200))
@@ -146,7 +151,7 @@ public final class BridgeOptions {
     public static final ConfigOption<String> FALCO_TLS_CA_FILE = key("falco.tls.ca-file")
             .stringType()
             .noDefaultValue()
-            .withDescription("PEM file of the CA(s) that sign Falco's certificate (default: the JVM's trust store).");
+            .withDescription("PEM file of the CA(s) that sign Falco's certificate, local or s3:// (default: the JVM's trust store).");
 
     public static final ConfigOption<Boolean> FALCO_TLS_INSECURE_SKIP_VERIFY = key("falco.tls.insecure-skip-verify")
             .booleanType()
@@ -156,7 +161,13 @@ public final class BridgeOptions {
     public static final ConfigOption<String> FALCO_AUTH_HEADER_FILE = key("falco.auth.header-file")
             .stringType()
             .noDefaultValue()
-            .withDescription("File holding one 'Name: value' header sent with every POST (re-read when it changes).");
+            .withDescription("File holding one 'Name: value' header sent with every POST, local or s3:// "
+                    + "(re-read when it changes).");
+
+    public static final ConfigOption<Duration> FALCO_AUTH_RECHECK_INTERVAL = key("falco.auth.recheck-interval")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(10))
+            .withDescription("How often falco.auth.header-file is checked for a change (modification time or length).");
 
     /** In the order {@code --help} prints them. */
     public static final List<ConfigOption<?>> ALL = List.of(
@@ -178,6 +189,7 @@ public final class BridgeOptions {
             FALCO_BATCH_MAX_BYTES,
             FALCO_BATCH_MAX_DELAY,
             FALCO_REQUEST_TIMEOUT,
+            FALCO_CONNECT_TIMEOUT,
             FALCO_RETRY_INITIAL_BACKOFF,
             FALCO_RETRY_MAX_BACKOFF,
             FALCO_RETRY_MAX_ATTEMPTS,
@@ -186,7 +198,8 @@ public final class BridgeOptions {
             FALCO_BOUNDED_GIVE_UP_AFTER,
             FALCO_TLS_CA_FILE,
             FALCO_TLS_INSECURE_SKIP_VERIFY,
-            FALCO_AUTH_HEADER_FILE);
+            FALCO_AUTH_HEADER_FILE,
+            FALCO_AUTH_RECHECK_INTERVAL);
 
     private BridgeOptions() {}
 }

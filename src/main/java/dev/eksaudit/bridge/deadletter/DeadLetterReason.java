@@ -31,7 +31,7 @@ public enum DeadLetterReason {
     BAD_STAGE_TIMESTAMP("bad-stage-timestamp"),
     /** An event over {@code falco.max-event-bytes} (Falco would drop it after answering 200). */
     OVERSIZE("oversize"),
-    /** Falco answered a 4xx other than 408/429 for the batch holding this event. */
+    /** Falco (or a WAF, a proxy) rejected this event posted on its own (400, 403, 413, 422). */
     FALCO_REJECTED("falco-rejected"),
     /** Falco could not be reached within {@code falco.retry.max-attempts}. */
     FALCO_UNREACHABLE("falco-unreachable");

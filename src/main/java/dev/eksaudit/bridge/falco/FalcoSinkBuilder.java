@@ -1,7 +1,9 @@
 package dev.eksaudit.bridge.falco;
 
 import static dev.eksaudit.bridge.config.BridgeOptions.DLQ_PATH;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_CONNECT_TIMEOUT;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_AUTH_HEADER_FILE;
+import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_AUTH_RECHECK_INTERVAL;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BUFFER_MAX_BYTES;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_BATCH_MAX_DELAY;
@@ -41,6 +43,7 @@ public final class FalcoSinkBuilder {
     long maxBodyBytes = FALCO_MAX_BODY_BYTES.defaultValue().getBytes();
     Duration maxBatchDelay = FALCO_BATCH_MAX_DELAY.defaultValue();
     Duration requestTimeout = FALCO_REQUEST_TIMEOUT.defaultValue();
+    Duration connectTimeout = FALCO_CONNECT_TIMEOUT.defaultValue();
     Duration initialBackoff = FALCO_RETRY_INITIAL_BACKOFF.defaultValue();
     Duration maxBackoff = FALCO_RETRY_MAX_BACKOFF.defaultValue();
     int maxAttempts = FALCO_RETRY_MAX_ATTEMPTS.defaultValue();
@@ -52,6 +55,7 @@ public final class FalcoSinkBuilder {
     String tlsCaFile;
     boolean insecureSkipVerify = FALCO_TLS_INSECURE_SKIP_VERIFY.defaultValue();
     String authHeaderFile;
+    Duration authRecheckInterval = FALCO_AUTH_RECHECK_INTERVAL.defaultValue();
     String deadLetterPath;
 
     FalcoSinkBuilder() {}
@@ -66,6 +70,8 @@ public final class FalcoSinkBuilder {
                 .setMaxBodyBytes(config.bytes(FALCO_MAX_BODY_BYTES))
                 .setMaxBatchDelay(config.get(FALCO_BATCH_MAX_DELAY))
                 .setRequestTimeout(config.get(FALCO_REQUEST_TIMEOUT))
+                .setConnectTimeout(config.get(FALCO_CONNECT_TIMEOUT))
+                .setAuthRecheckInterval(config.get(FALCO_AUTH_RECHECK_INTERVAL))
                 .setInitialBackoff(config.get(FALCO_RETRY_INITIAL_BACKOFF))
                 .setMaxBackoff(config.get(FALCO_RETRY_MAX_BACKOFF))
                 .setMaxAttempts(config.get(FALCO_RETRY_MAX_ATTEMPTS))
@@ -113,6 +119,12 @@ public final class FalcoSinkBuilder {
 
     public FalcoSinkBuilder setRequestTimeout(Duration requestTimeout) {
         this.requestTimeout = requestTimeout;
+        return this;
+    }
+
+    /** How long opening a connection may take; separate from the request timeout. */
+    public FalcoSinkBuilder setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
         return this;
     }
 
@@ -166,9 +178,18 @@ public final class FalcoSinkBuilder {
         return this;
     }
 
-    /** File with one {@code Name: value} line sent as a header with every POST; null for none. */
+    /**
+     * File with one {@code Name: value} line sent as a header with every POST; null for none. Any
+     * Flink file system: a local path, {@code file://} or {@code s3://}.
+     */
     public FalcoSinkBuilder setAuthHeaderFile(String authHeaderFile) {
         this.authHeaderFile = authHeaderFile;
+        return this;
+    }
+
+    /** How often the header file is checked for a change. */
+    public FalcoSinkBuilder setAuthRecheckInterval(Duration authRecheckInterval) {
+        this.authRecheckInterval = authRecheckInterval;
         return this;
     }
 
@@ -213,6 +234,7 @@ public final class FalcoSinkBuilder {
         }
         positive(FALCO_BATCH_MAX_DELAY.key(), maxBatchDelay);
         positive(FALCO_REQUEST_TIMEOUT.key(), requestTimeout);
+        positive(FALCO_CONNECT_TIMEOUT.key(), connectTimeout);
         positive(FALCO_RETRY_INITIAL_BACKOFF.key(), initialBackoff);
         positive(FALCO_RETRY_MAX_BACKOFF.key(), maxBackoff);
         if (maxBackoff.compareTo(initialBackoff) < 0) {
@@ -242,6 +264,7 @@ public final class FalcoSinkBuilder {
         if (authHeaderFile != null && authHeaderFile.isBlank()) {
             throw fail(FALCO_AUTH_HEADER_FILE.key(), "must not be blank");
         }
+        positive(FALCO_AUTH_RECHECK_INTERVAL.key(), authRecheckInterval);
         if (deadLetterPath != null && deadLetterPath.isBlank()) {
             throw fail(DLQ_PATH.key(), "must not be blank");
         }

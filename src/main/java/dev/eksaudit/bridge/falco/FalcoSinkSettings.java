@@ -16,6 +16,7 @@ public final class FalcoSinkSettings implements Serializable {
     final long maxBodyBytes;
     final Duration maxBatchDelay;
     final Duration requestTimeout;
+    final Duration connectTimeout;
     final Duration initialBackoff;
     final Duration maxBackoff;
     final int maxAttempts;
@@ -26,6 +27,7 @@ public final class FalcoSinkSettings implements Serializable {
     final String tlsCaFile;
     final boolean insecureSkipVerify;
     final String authHeaderFile;
+    final Duration authRecheckInterval;
     final String deadLetterPath;
 
     FalcoSinkSettings(FalcoSinkBuilder b) {
@@ -36,6 +38,7 @@ public final class FalcoSinkSettings implements Serializable {
         this.maxBodyBytes = b.maxBodyBytes;
         this.maxBatchDelay = b.maxBatchDelay;
         this.requestTimeout = b.requestTimeout;
+        this.connectTimeout = b.connectTimeout;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
         this.maxAttempts = b.maxAttempts;
@@ -47,6 +50,7 @@ public final class FalcoSinkSettings implements Serializable {
         this.tlsCaFile = b.tlsCaFile;
         this.insecureSkipVerify = b.insecureSkipVerify;
         this.authHeaderFile = b.authHeaderFile;
+        this.authRecheckInterval = b.authRecheckInterval;
         this.deadLetterPath = b.deadLetterPath;
     }
 

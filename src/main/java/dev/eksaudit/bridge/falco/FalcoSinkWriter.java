@@ -34,16 +34,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivery logic of the Falco sink. AsyncSink hands over a batch; this writer POSTs it, splits it
- * when Falco says the body is too large, fails over between URLs, and ends every submission in
- * bounded time: success, dead letters, or - after waiting the backoff while still holding the
- * in-flight slot (backpressure) - the entries handed back with {@code retryForEntries} so a
- * checkpoint can pass and store them.
+ * Delivery logic of the Falco sink. AsyncSink hands over a batch; this writer POSTs it and lets
+ * {@link FalcoResponseClassifier} say what the answer means: delivered; retry with backoff
+ * (failing over between URLs); an endpoint problem (retried forever, the URL's
+ * {@code endpointFailing} gauge set, never a dead letter); or a rejection that may depend on the
+ * events, for which the batch is split until the rejected events stand alone and only those
+ * become dead letters. Every submission ends in bounded time: success, dead letters, or - after
+ * waiting the backoff while still holding the in-flight slot (backpressure) - the entries handed
+ * back with {@code retryForEntries} so a checkpoint can pass and store them.
  */
 public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEntry> {
 
     private static final Logger LOG = LoggerFactory.getLogger(FalcoSinkWriter.class);
     private static volatile boolean insecureWarned;
+    /** A repeating failure logs one line per key and minute. */
+    static final long LOG_INTERVAL_MS = 60_000L;
 
     private final FalcoSinkSettings settings;
     private final FalcoRateLimit rateLimit;
@@ -54,12 +59,16 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     /** Backoff waits, request deadlines and dead-letter writes: never on the mailbox or I/O threads. */
     private final ScheduledExecutorService worker;
     private final FalcoHttpClient http;
+    private final FalcoResponseClassifier classifier = FalcoResponseClassifier.DEFAULT;
+    private final FalcoLogThrottle logThrottle = new FalcoLogThrottle(LOG_INTERVAL_MS);
 
     private final Counter eventsSent;
     private final Counter batchesSent;
     private final Counter retries;
     private final MetricGroup deadLetterGroup;
     private final ConcurrentHashMap<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
+    /** Flink's standard error counter of a sink: dead letters are records that did not go out. */
+    private final Counter numRecordsOutErrors;
     private final Histogram requestLatencyMs;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final EventTimeLag eventTimeLag = new EventTimeLag(System::currentTimeMillis);
@@ -126,6 +135,11 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.batchesSent = metrics.counter("batchesSent", new ThreadSafeSimpleCounter());
         this.retries = metrics.counter("retries", new ThreadSafeSimpleCounter());
         this.deadLetterGroup = metrics.addGroup("deadLetters");
+        this.numRecordsOutErrors = context.metricGroup().getNumRecordsOutErrorsCounter();
+        for (URI url : settings.urls) {
+            // One gauge per URL, the URL a metric variable (Prometheus label "url"), for alerting.
+            metrics.addGroup("url", url.toString()).gauge("endpointFailing", () -> endpoints.failing(url) ? 1 : 0);
+        }
         this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
@@ -264,13 +278,13 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             if (error != null) {
                 // A bug in our own code: re-queue everything rather than lose or duplicate-reject.
                 LOG.error("Delivery failed unexpectedly; entries are re-queued", error);
-                round.retry(sendable, error.toString());
+                round.retry(sendable, error.toString(), 1);
             }
             worker.execute(() -> finish(round, handler));
         });
     }
 
-    /** POSTs one batch and everything it turns into (halves, failover); fills {@code round}. */
+    /** POSTs one batch, classifies the answer and acts on it; fills {@code round}. */
     private CompletableFuture<Void> deliver(List<FalcoRequestEntry> batch, Round round) {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(null);
@@ -280,54 +294,107 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         long start = System.nanoTime();
         return http.post(url, body).thenCompose(result -> {
             requestLatencyMs.update(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            if (result.ok()) {
-                endpoints.succeeded(url);
-                eventsSent.inc(batch.size());
-                eventTimeLag.delivered(batch);
-                batchesSent.inc();
-                return CompletableFuture.completedFuture(null);
+            switch (classifier.classify(result)) {
+                case DELIVERED:
+                    delivered(url, batch);
+                    return CompletableFuture.completedFuture(null);
+                case REJECTED:
+                    return rejected(url, batch, body.length, result, round);
+                case ENDPOINT_FAILING:
+                    endpointFailing(url, result, "");
+                    return retry(url, batch, result, round, false);
+                default:
+                    return retry(url, batch, result, round, true);
             }
-            if (result.bodyTooLarge() && batch.size() > 1) {
-                int half = batch.size() / 2;
-                LOG.info("Falco at {} found a body of {} bytes too large; splitting {} events in halves",
-                        url, body.length, batch.size());
-                List<FalcoRequestEntry> first = new ArrayList<>(batch.subList(0, half));
-                List<FalcoRequestEntry> second = new ArrayList<>(batch.subList(half, batch.size()));
-                return deliver(first, round).thenCompose(v -> deliver(second, round));
-            }
-            if (!result.retryable()) {
-                LOG.warn("Falco at {} rejected a batch of {} events: {}", url, batch.size(), result.describe());
-                for (FalcoRequestEntry e : batch) {
-                    round.deadLetter(e, DeadLetterReason.FALCO_REJECTED, result.describe());
-                }
-                return CompletableFuture.completedFuture(null);
-            }
-            retries.inc();
-            long now = System.currentTimeMillis();
-            endpoints.failed(url, now);
-            List<FalcoRequestEntry> again = new ArrayList<>(batch.size());
-            for (FalcoRequestEntry e : batch) {
-                FalcoRequestEntry failed = e.failedOnce();
-                if (settings.maxAttempts > 0 && failed.attempts() >= settings.maxAttempts) {
-                    round.deadLetter(failed, DeadLetterReason.FALCO_UNREACHABLE,
-                            "not delivered after " + failed.attempts() + " attempts, last: " + result.describe());
-                } else {
-                    again.add(failed);
-                }
-            }
-            if (!again.isEmpty() && endpoints.anyUp(now)) {
-                LOG.info("Falco at {} failed ({}); failing over", url, result.describe());
-                return deliver(again, round);
-            }
-            round.retry(again, url + ": " + result.describe());
-            return CompletableFuture.completedFuture(null);
         });
+    }
+
+    private void delivered(URI url, List<FalcoRequestEntry> batch) {
+        if (endpoints.failing(url)) {
+            LOG.info("Falco at {} accepts POSTs again", url);
+        }
+        endpoints.succeeded(url);
+        eventsSent.inc(batch.size());
+        eventTimeLag.delivered(batch);
+        batchesSent.inc();
+    }
+
+    /**
+     * A rejection that may depend on the events: halves until the rejected ones stand alone, and
+     * those become dead letters - unless the URL has rejected so many lone events in a row that it
+     * evidently rejects everything; then it is an endpoint problem and nothing is dead-lettered.
+     */
+    private CompletableFuture<Void> rejected(URI url, List<FalcoRequestEntry> batch, int bodyBytes,
+            FalcoHttpClient.Result result, Round round) {
+        if (endpoints.rejectsEverything(url)) {
+            endpointFailing(url, result, " (rejected " + endpoints.maxLoneRejections()
+                    + " events in a row one by one with no success in between: taken for an endpoint problem, "
+                    + "nothing more is dead-lettered until a POST succeeds)");
+            return retry(url, batch, result, round, false);
+        }
+        if (batch.size() > 1) {
+            int half = batch.size() / 2;
+            if (logThrottle.admit("split " + url, System.currentTimeMillis()) >= 0) {
+                LOG.info("Falco at {} rejected a body of {} bytes with {} events ({}); splitting in halves to find the "
+                        + "rejected events (logged once a minute)", url, bodyBytes, batch.size(), result.describeBriefly());
+            }
+            List<FalcoRequestEntry> first = new ArrayList<>(batch.subList(0, half));
+            List<FalcoRequestEntry> second = new ArrayList<>(batch.subList(half, batch.size()));
+            return deliver(first, round).thenCompose(v -> deliver(second, round));
+        }
+        if (!endpoints.loneRejection(url)) {
+            // The bound was just passed: this event and everything after it are held.
+            return rejected(url, batch, bodyBytes, result, round);
+        }
+        round.deadLetter(batch.get(0), DeadLetterReason.FALCO_REJECTED, result.describe());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** One ERROR line per URL and minute: status or error and URL, never a body or header value. */
+    private void endpointFailing(URI url, FalcoHttpClient.Result result, String why) {
+        endpoints.endpointFailing(url);
+        long skipped = logThrottle.admit("endpoint " + url, System.currentTimeMillis());
+        if (skipped >= 0) {
+            LOG.error("Falco endpoint {} fails: {}{}; events are held and retried, not dead-lettered{}",
+                    url, result.describeBriefly(), why, skipped > 0 ? " (" + skipped + " more since the last line)" : "");
+        }
+    }
+
+    /**
+     * Retried after a backoff, on another URL first if one is up. Only transient failures count
+     * as attempts of the events (towards {@code falco.retry.max-attempts}): an endpoint problem
+     * never dead-letters, and an event held through one still has all its attempts when Falco is
+     * then merely down. The backoff grows with the URL's consecutive failures instead.
+     */
+    private CompletableFuture<Void> retry(URI url, List<FalcoRequestEntry> batch, FalcoHttpClient.Result result,
+            Round round, boolean countsAttempts) {
+        retries.inc();
+        long now = System.currentTimeMillis();
+        endpoints.failed(url, now);
+        List<FalcoRequestEntry> again = new ArrayList<>(batch.size());
+        for (FalcoRequestEntry e : batch) {
+            FalcoRequestEntry failed = countsAttempts ? e.failedOnce() : e;
+            if (countsAttempts && settings.maxAttempts > 0 && failed.attempts() >= settings.maxAttempts) {
+                round.deadLetter(failed, DeadLetterReason.FALCO_UNREACHABLE,
+                        "not delivered after " + failed.attempts() + " attempts, last: " + result.describe());
+            } else {
+                again.add(failed);
+            }
+        }
+        if (!again.isEmpty() && endpoints.anyUp(now)) {
+            if (logThrottle.admit("failover " + url, now) >= 0) {
+                LOG.info("Falco at {} failed ({}); failing over (logged once a minute)", url, result.describeBriefly());
+            }
+            return deliver(again, round);
+        }
+        round.retry(again, url + ": " + result.describeBriefly(), endpoints.consecutiveFailures(url));
+        return CompletableFuture.completedFuture(null);
     }
 
     /** On the worker thread: dead letters first (durably), then complete or back off and retry. */
     private void finish(Round round, ResultHandler<FalcoRequestEntry> handler) {
         try {
-            deadLetters.write(round.deadLetters, round.deadLetterIds);
+            deadLetters.write(round.deadLetters, round.deadLetterEntries);
         } catch (IOException | RuntimeException e) {
             // Neither delivered nor stored: fail so Flink restarts from the last checkpoint.
             inFlight.decrementAndGet();
@@ -338,18 +405,22 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
             deadLetterCounters.computeIfAbsent(d.reason, code -> deadLetterGroup.counter(code, new ThreadSafeSimpleCounter()))
                     .inc();
         }
+        numRecordsOutErrors.inc(round.deadLetters.size());
         if (round.retry.isEmpty()) {
             inFlight.decrementAndGet();
             handler.complete();
             return;
         }
-        int attempts = 1;
+        int attempts = Math.max(1, round.backoffAttempts);
         for (FalcoRequestEntry e : round.retry) {
             attempts = Math.max(attempts, e.attempts());
         }
         long delay = backoff.delayMs(attempts);
-        LOG.warn("Falco unreachable ({}); {} events retried in {} ms (attempt {})",
-                round.lastError, round.retry.size(), delay, attempts);
+        long skipped = logThrottle.admit("retry", System.currentTimeMillis());
+        if (skipped >= 0) {
+            LOG.warn("Falco not reachable ({}); {} events retried in {} ms (attempt {}){}", round.lastError,
+                    round.retry.size(), delay, attempts, skipped > 0 ? "; " + skipped + " more retries since the last line" : "");
+        }
         // Holding the in-flight slot during the wait is the backpressure; handing the entries back
         // afterwards (instead of retrying here) lets a checkpoint pass and store them.
         worker.schedule(() -> {
@@ -385,17 +456,19 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     /** What one submission came to; filled from I/O threads, read on the worker. */
     private static final class Round {
         final List<DeadLetter> deadLetters = new ArrayList<>();
-        final List<String> deadLetterIds = new ArrayList<>();
+        final List<FalcoRequestEntry> deadLetterEntries = new ArrayList<>();
         final List<FalcoRequestEntry> retry = new ArrayList<>();
         String lastError;
+        int backoffAttempts;
 
         synchronized void deadLetter(FalcoRequestEntry e, DeadLetterReason reason, String detail) {
             deadLetters.add(new DeadLetter(reason, e.objectKey(), -1, -1,
                     e.auditId() + "/" + e.stage() + ": " + detail, e.json()));
-            deadLetterIds.add(e.auditId());
+            deadLetterEntries.add(e);
         }
 
-        synchronized void retry(List<FalcoRequestEntry> entries, String error) {
+        synchronized void retry(List<FalcoRequestEntry> entries, String error, int failuresOfTheUrl) {
+            backoffAttempts = Math.max(backoffAttempts, failuresOfTheUrl);
             retry.addAll(entries);
             lastError = error;
         }

@@ -2,8 +2,7 @@ package dev.eksaudit.bridge.falco;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -13,9 +12,14 @@ import java.util.Collection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.apache.flink.core.fs.Path;
 
-/** The SSLContext for https URLs: JVM trust store, a PEM CA file instead, or (testing) no checks. */
+/**
+ * The SSLContext for https URLs: JVM trust store, a PEM CA file instead (local or {@code s3://},
+ * read once at start through Flink's file systems), or (testing) no checks.
+ */
 final class FalcoTls {
 
     static SSLContext context(String caFile, boolean insecure) throws IOException {
@@ -26,7 +30,7 @@ final class FalcoTls {
             } else {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 // null: the JVM's own trust store (cacerts or javax.net.ssl.trustStore).
-                tmf.init(caFile == null ? null : caKeyStore(Path.of(caFile)));
+                tmf.init(caFile == null ? null : caKeyStore(caFile));
                 trust = tmf.getTrustManagers();
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
@@ -37,12 +41,15 @@ final class FalcoTls {
         }
     }
 
-    static KeyStore caKeyStore(Path pem) throws IOException, GeneralSecurityException {
+    static KeyStore caKeyStore(String pem) throws IOException, GeneralSecurityException {
         Collection<? extends Certificate> certs;
-        try (InputStream in = Files.newInputStream(pem)) {
+        Path path = new Path(pem);
+        try (InputStream in = path.getFileSystem().open(path)) {
             certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
         } catch (GeneralSecurityException e) {
             throw new IOException("falco.tls.ca-file " + pem + ": not PEM certificates: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IOException("falco.tls.ca-file " + pem + ": cannot read it: " + e.getMessage(), e);
         }
         if (certs.isEmpty()) {
             throw new IOException("falco.tls.ca-file " + pem + ": holds no certificate");
@@ -56,13 +63,28 @@ final class FalcoTls {
         return ks;
     }
 
-    /** Accepts any certificate: only for falco.tls.insecure-skip-verify. */
-    private static final class TrustAll implements X509TrustManager {
+    /**
+     * Accepts any certificate: only for falco.tls.insecure-skip-verify. Extended, so JSSE uses it
+     * as it is instead of wrapping it in a manager that checks the host name after all.
+     */
+    private static final class TrustAll extends X509ExtendedTrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

@@ -8,6 +8,8 @@
  * then the events go back to the buffer); while a checkpoint drains no new POST starts, so
  * checkpoints complete during a Falco outage unless the input is backpressured. Dead letters
  * ({@code oversize}, {@code falco-rejected}, {@code falco-unreachable}) are written and closed
- * before their POST completes. Payloads and the auth header are never logged.
+ * before their POST completes. Only events rejected on their own become {@code falco-rejected}
+ * ({@link dev.eksaudit.bridge.falco.FalcoResponseClassifier}); an endpoint problem (401, 404, TLS)
+ * is retried forever. Payloads and the auth header are never logged.
  */
 package dev.eksaudit.bridge.falco;

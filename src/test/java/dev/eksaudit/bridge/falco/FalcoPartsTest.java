@@ -99,14 +99,20 @@ class FalcoPartsTest {
         Files.writeString(file, "\nX-Token:  one \n");
         FalcoAuthHeader header = new FalcoAuthHeader(file.toString());
         assertThat(header.current()).containsExactly("X-Token", "one");
+        assertThat(header.refresh()).as("unchanged").isFalse();
+        // Same length, newer modification time.
         Files.writeString(file, "X-Token: two\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
+        assertThat(header.current()).as("only refresh() reads").containsExactly("X-Token", "one");
+        assertThat(header.refresh()).isTrue();
         assertThat(header.current()).containsExactly("X-Token", "two");
         Files.writeString(file, "s3cr3t-without-name\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 10000));
-        assertThatThrownBy(header::current).isInstanceOf(IOException.class)
+        assertThatThrownBy(header::refresh).isInstanceOf(IOException.class)
                 .hasMessageContaining("falco.auth.header-file")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t"));
+        // A bad new version keeps the last good one in use.
+        assertThat(header.current()).containsExactly("X-Token", "two");
     }
 
     @Test
@@ -118,14 +124,59 @@ class FalcoPartsTest {
     }
 
     @Test
-    void responsesAreClassifiedLikeTheContractSays() {
-        assertThat(FalcoHttpClient.Result.status(200, "").ok()).isTrue();
-        for (int status : new int[] {408, 429, 500, 502, 503}) {
-            assertThat(FalcoHttpClient.Result.status(status, "").retryable()).as("%s", status).isTrue();
+    void aUrlThatRejectsEveryLoneEventIsAnEndpointProblemUntilItSucceeds() {
+        URI a = URI.create("http://a/k8s-audit");
+        URI b = URI.create("http://b/k8s-audit");
+        FalcoEndpoints endpoints = new FalcoEndpoints(List.of(a, b), new FalcoBackoff(Duration.ofSeconds(1), Duration.ofSeconds(10)), 3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(endpoints.rejectsEverything(a)).isFalse();
+            assertThat(endpoints.loneRejection(a)).as("rejection %s may be a dead letter", i + 1).isTrue();
         }
-        assertThat(FalcoHttpClient.Result.error(new IOException("reset")).retryable()).isTrue();
-        assertThat(FalcoHttpClient.Result.status(403, "no").retryable()).isFalse();
-        assertThat(FalcoHttpClient.Result.status(400, "wrong Content Type").bodyTooLarge()).isFalse();
-        assertThat(FalcoHttpClient.Result.status(400, "bad request: http: request body too large").bodyTooLarge()).isTrue();
+        // The fourth in a row with no success in between: not a dead letter, and from now on not split.
+        assertThat(endpoints.loneRejection(a)).isFalse();
+        assertThat(endpoints.rejectsEverything(a)).isTrue();
+        assertThat(endpoints.rejectsEverything(b)).isFalse();
+        endpoints.endpointFailing(a);
+        assertThat(endpoints.failing(a)).isTrue();
+        assertThat(endpoints.failing(b)).isFalse();
+        // One success resets both: a WAF that rejects a few events among many never reaches the bound.
+        endpoints.succeeded(a);
+        assertThat(endpoints.failing(a)).isFalse();
+        assertThat(endpoints.rejectsEverything(a)).isFalse();
+        assertThat(endpoints.loneRejection(a)).isTrue();
+    }
+
+    @Test
+    void logThrottleAdmitsOneLinePerKeyAndInterval() {
+        FalcoLogThrottle throttle = new FalcoLogThrottle(60_000);
+        assertThat(throttle.admit("endpoint http://a", 0)).isZero();
+        assertThat(throttle.admit("endpoint http://a", 59_999)).isEqualTo(-1);
+        assertThat(throttle.admit("endpoint http://b", 59_999)).isZero();
+        assertThat(throttle.admit("endpoint http://a", 59_999)).isEqualTo(-1);
+        // The next line says how many were skipped.
+        assertThat(throttle.admit("endpoint http://a", 60_000)).isEqualTo(2);
+        assertThat(throttle.admit("endpoint http://a", 60_001)).isEqualTo(-1);
+    }
+
+    /** A pooled connection left idle is closed by the client, before a load balancer can close it under a POST. */
+    @Test
+    void idleConnectionsAreEvicted() throws Exception {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start();
+                FalcoHttpClient client = new FalcoHttpClient(FalcoSink.builder().setUrls(List.of(receiver.url())).validate(),
+                        timer, org.apache.hc.core5.util.TimeValue.ofMilliseconds(300))) {
+            byte[] body = FalcoBatchBody.build(List.of(entry("a", "{\"kind\":\"Event\"}", 0)));
+            assertThat(client.post(receiver.url(), body).get().status).isEqualTo(200);
+            assertThat(client.idleConnections()).as("kept alive after the POST").isEqualTo(1);
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (client.idleConnections() > 0 && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(client.idleConnections()).as("evicted after 300 ms idle").isZero();
+            // And the next POST simply opens a new one.
+            assertThat(client.post(receiver.url(), body).get().status).isEqualTo(200);
+        } finally {
+            timer.shutdownNow();
+        }
     }
 }

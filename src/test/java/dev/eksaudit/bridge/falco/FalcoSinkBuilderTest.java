@@ -28,6 +28,8 @@ class FalcoSinkBuilderTest {
         assertThat(s.maxBodyBytes).isEqualTo(12L << 20);
         assertThat(s.maxBatchDelay).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.requestTimeout).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.connectTimeout).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.authRecheckInterval).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.initialBackoff).isEqualTo(Duration.ofMillis(200));
         assertThat(s.maxBackoff).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.maxAttempts).isZero();
@@ -49,6 +51,8 @@ class FalcoSinkBuilderTest {
                 Map.entry("falco.batch.max-bytes", "2 mb"),
                 Map.entry("falco.batch.max-delay", "250 ms"),
                 Map.entry("falco.request-timeout", "10 s"),
+                Map.entry("falco.connect-timeout", "2 s"),
+                Map.entry("falco.auth.recheck-interval", "1 min"),
                 Map.entry("falco.retry.initial-backoff", "100 ms"),
                 Map.entry("falco.retry.max-backoff", "5 s"),
                 Map.entry("falco.retry.max-attempts", "7"),
@@ -63,6 +67,8 @@ class FalcoSinkBuilderTest {
         assertThat(s.maxBatchBytes).isEqualTo(2L << 20);
         assertThat(s.maxBatchDelay).isEqualTo(Duration.ofMillis(250));
         assertThat(s.requestTimeout).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.connectTimeout).isEqualTo(Duration.ofSeconds(2));
+        assertThat(s.authRecheckInterval).isEqualTo(Duration.ofMinutes(1));
         assertThat(s.initialBackoff).isEqualTo(Duration.ofMillis(100));
         assertThat(s.maxBackoff).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.maxAttempts).isEqualTo(7);
@@ -88,6 +94,8 @@ class FalcoSinkBuilderTest {
         assertRejected(b -> b.setMaxBodyBytes(10), "falco.max-body-bytes:");
         assertRejected(b -> b.setMaxBatchDelay(Duration.ZERO), "falco.batch.max-delay:");
         assertRejected(b -> b.setRequestTimeout(Duration.ofSeconds(-1)), "falco.request-timeout:");
+        assertRejected(b -> b.setConnectTimeout(Duration.ZERO), "falco.connect-timeout:");
+        assertRejected(b -> b.setAuthRecheckInterval(Duration.ZERO), "falco.auth.recheck-interval:");
         assertRejected(b -> b.setInitialBackoff(null), "falco.retry.initial-backoff:");
         assertRejected(b -> b.setMaxBackoff(Duration.ofMillis(1)), "falco.retry.max-backoff:");
         assertRejected(b -> b.setMaxAttempts(-1), "falco.retry.max-attempts:");
@@ -96,6 +104,21 @@ class FalcoSinkBuilderTest {
         assertRejected(b -> b.setTlsCaFile("/ca.pem").setInsecureSkipVerify(true), "falco.tls.ca-file:");
         assertRejected(b -> b.setAuthHeaderFile(""), "falco.auth.header-file:");
         assertRejected(b -> b.setDeadLetterPath(""), "dlq.path:");
+    }
+
+    /**
+     * The connection settings the HTTP client really gets: connecting is bounded by the connect
+     * timeout alone (failover from a dead address in seconds), the answer by the request timeout,
+     * and a pooled connection idle for a while is checked before it is used.
+     */
+    @Test
+    void connectTimeoutIsSeparateFromTheRequestTimeout() {
+        org.apache.hc.client5.http.config.ConnectionConfig c = FalcoHttpClient.connectionConfig(
+                valid().setConnectTimeout(Duration.ofSeconds(2)).setRequestTimeout(Duration.ofSeconds(45)).validate());
+        assertThat(c.getConnectTimeout().toMilliseconds()).isEqualTo(2_000);
+        assertThat(c.getSocketTimeout().toMilliseconds()).isEqualTo(45_000);
+        assertThat(c.getValidateAfterInactivity()).isEqualTo(FalcoHttpClient.VALIDATE_AFTER_INACTIVITY);
+        assertThat(FalcoHttpClient.VALIDATE_AFTER_INACTIVITY.toSeconds()).isLessThan(FalcoHttpClient.IDLE_EVICTION.toSeconds());
     }
 
     @Test

@@ -160,10 +160,73 @@ class FalcoSinkWriterTest {
             writer.flush(true);
             assertThat(ctx.metrics.getCounter("deadLetters", "falco-unreachable").orElseThrow().getCount())
                     .isEqualTo(5);
+            // Also in Flink's standard counter of a sink's failed records.
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isEqualTo(5);
             assertThat(ctx.metrics.getCounter("retries").orElseThrow().getCount()).isEqualTo(3);
             assertThat(writer.snapshotState(2).get(0).getBufferedRequestEntries()).isEmpty();
         } finally {
             receiver.close();
+        }
+    }
+
+    /** Without dlq.path a rejected event is counted (both counters), never silently gone. */
+    @Test
+    void aRejectedEventWithoutDlqPathIsCounted() throws Exception {
+        List<AuditEvent> sent = new ArrayList<>(events(10, 50));
+        AuditEvent plain = sent.get(3);
+        sent.set(3, new AuditEvent(plain.auditId, plain.stage, plain.stageTimestampMillis, plain.objectKey,
+                new String(plain.json, java.nio.charset.StandardCharsets.UTF_8).replace("\"verb\":\"list\"", "\"verb\":\"<script>\"")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        FalcoWriterContext ctx = new FalcoWriterContext();
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start(
+                        FalcoWebhookReceiver.Options.defaults().rejectBodiesContaining("<script>", 403));
+                FalcoSinkWriter writer = writer(settings(receiver), ctx, List.of())) {
+            write(writer, sent);
+            writer.flush(true);
+            receiver.awaitEventCount(9, DEADLINE);
+            List<AuditEvent> others = new ArrayList<>(sent);
+            others.remove(3);
+            assertThat(receiver.eventKeys()).containsExactlyInAnyOrderElementsOf(keys(others));
+            assertThat(ctx.metrics.getCounter("deadLetters", "falco-rejected").orElseThrow().getCount()).isEqualTo(1);
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isEqualTo(1);
+            assertThat(ctx.metrics.getCounter("eventsSent").orElseThrow().getCount()).isEqualTo(9);
+            // Refused: the batch of 10, its first half (5), then 3, 2 and the event alone.
+            assertThat(receiver.answered(403)).isEqualTo(5);
+        }
+    }
+
+    /**
+     * A 401 is an endpoint problem: even with falco.retry.max-attempts 1 nothing is dead-lettered,
+     * the events keep all their attempts, and the URL's endpointFailing gauge is 1 until a POST
+     * succeeds.
+     */
+    @Test
+    void anEndpointProblemNeverUsesUpAttempts() throws Exception {
+        List<AuditEvent> sent = events(4, 50);
+        FalcoWriterContext ctx = new FalcoWriterContext();
+        try (FalcoWebhookReceiver receiver = FalcoWebhookReceiver.start();
+                FalcoSinkWriter writer = writer(settings(receiver).setMaxBatchEvents(4).setMaxAttempts(1), ctx, List.of())) {
+            receiver.answerAll(401, "Unauthorized");
+            String url = receiver.url().toString();
+            write(writer, sent);
+            writer.flush(false);
+            assertThat(receiver.answered(401)).isEqualTo(1);
+            List<FalcoRequestEntry> buffered = new ArrayList<>();
+            for (BufferedRequestState<FalcoRequestEntry> s : writer.snapshotState(1)) {
+                s.getBufferedRequestEntries().stream().map(RequestEntryWrapper::getRequestEntry).forEach(buffered::add);
+            }
+            assertThat(buffered).extracting(FalcoRequestEntry::auditId)
+                    .containsExactlyInAnyOrderElementsOf(sent.stream().map(e -> e.auditId).collect(Collectors.toList()));
+            assertThat(buffered).allSatisfy(e -> assertThat(e.attempts()).isZero());
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isZero();
+            assertThat(ctx.metrics.<Integer>getGauge("url", url, "endpointFailing").orElseThrow().getValue()).isEqualTo(1);
+
+            receiver.answerNormally();
+            writer.flush(true);
+            receiver.awaitEventCount(4, DEADLINE);
+            assertThat(receiver.eventKeys()).containsExactlyInAnyOrderElementsOf(keys(sent));
+            assertThat(ctx.metrics.<Integer>getGauge("url", url, "endpointFailing").orElseThrow().getValue()).isZero();
+            assertThat(ctx.metrics.getCounter("numRecordsOutErrors").orElseThrow().getCount()).isZero();
         }
     }
 }

@@ -10,30 +10,55 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A stand-in for Falco's k8saudit webhook that behaves like FORMATS.md section 3 says Falco does:
  * POST only (405), Content-Type must contain application/json (400 {@code wrong Content Type}), a
- * body limit (400 {@code bad request: http: request body too large}), then 200 BEFORE parsing, and
+ * body limit (400 {@code bad request: http: request body too large}), then 200 whatever parsing finds, and
  * items that Falco would drop (invalid JSON, unknown kind, over 262,144 bytes, bad stageTimestamp)
  * counted as dropped. Fault modes in {@link Options}.
  */
@@ -53,8 +78,11 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
         long seed = 42;
         long bodyLimit = DEFAULT_BODY_LIMIT;
         boolean https;
+        String certificateName;
         int fixedStatus;
         String fixedBody = "";
+        String rejectMarker;
+        int rejectStatus;
 
         public static Options defaults() {
             return new Options();
@@ -88,9 +116,19 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
             return this;
         }
 
-        /** https with a keytool-made CA; see {@link #caFile()}. */
+        /** https with a test CA; see {@link #caFile()}. */
         public Options https(boolean https) {
             this.https = https;
+            return this;
+        }
+
+        /**
+         * https with a certificate issued for this DNS name only (and not for 127.0.0.1, where the
+         * receiver listens): a host name mismatch.
+         */
+        public Options certificateFor(String dnsName) {
+            this.https = true;
+            this.certificateName = dnsName;
             return this;
         }
 
@@ -98,6 +136,16 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
         public Options fixedStatus(int status, String body) {
             this.fixedStatus = status;
             this.fixedBody = body;
+            return this;
+        }
+
+        /**
+         * Like a WAF in front of Falco: a body that contains {@code marker} is answered with
+         * {@code status} and nothing of it is recorded; other bodies go on as usual.
+         */
+        public Options rejectBodiesContaining(String marker, int status) {
+            this.rejectMarker = marker;
+            this.rejectStatus = status;
             return this;
         }
     }
@@ -111,6 +159,11 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
     private final AtomicInteger faults = new AtomicInteger();
+    private final ConcurrentHashMap<Integer, AtomicInteger> answers =
+            new ConcurrentHashMap<>();
+    /** {status, body} every well-formed POST is answered with, or null: switchable while running. */
+    private volatile Object[] answerAll;
+    private volatile String[] requiredHeader;
     private final TestCertificates certificates;
     private ExecutorService executor;
     private HttpServer server;
@@ -119,7 +172,10 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
     private FalcoWebhookReceiver(Options options) throws IOException {
         this.options = options;
         this.random = new Random(options.seed);
-        this.certificates = options.https ? TestCertificates.create() : null;
+        this.certificates = options.https ? TestCertificates.create(options.certificateName) : null;
+        if (options.fixedStatus != 0) {
+            answerAll = new Object[] {options.fixedStatus, options.fixedBody};
+        }
         bind(0);
     }
 
@@ -193,6 +249,42 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
         return dropped.get();
     }
 
+    /** How many POSTs were answered with this status so far. */
+    public int answered(int status) {
+        AtomicInteger n = answers.get(status);
+        return n == null ? 0 : n.get();
+    }
+
+    /** From now on every well-formed POST gets this answer (a proxy in front of Falco, a 401 window). */
+    public void answerAll(int status, String body) {
+        answerAll = new Object[] {status, body};
+    }
+
+    /**
+     * Like an authenticating proxy in front of Falco: from now on a POST without this header value
+     * is answered 401 (null: no check).
+     */
+    public void requireHeader(String name, String value) {
+        requiredHeader = name == null ? null : new String[] {name, value};
+    }
+
+    /** Back to Falco's own behaviour. */
+    public void answerNormally() {
+        answerAll = null;
+    }
+
+    /** Waits until at least {@code n} POSTs got the given status. */
+    public void awaitAnswered(int status, int n, Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (answered(status) < n) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("expected " + n + " answers " + status + " within " + deadline + ", got "
+                        + answered(status));
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public void awaitEventCount(int n, Duration deadline) throws InterruptedException {
         long end = System.nanoTime() + deadline.toNanos();
         synchronized (this) {
@@ -246,7 +338,7 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
 
     /** Values of a request header, one per POST that carried it, in arrival order. */
     public synchronized List<String> headerValues(String name) {
-        return headers.stream().filter(h -> h[0].equalsIgnoreCase(name)).map(h -> h[1]).collect(java.util.stream.Collectors.toList());
+        return headers.stream().filter(h -> h[0].equalsIgnoreCase(name)).map(h -> h[1]).collect(Collectors.toList());
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -293,14 +385,26 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
                 respond(exchange, 500, "fault injected");
                 return;
             }
-            if (options.fixedStatus != 0) {
-                respond(exchange, options.fixedStatus, options.fixedBody);
+            String[] required = requiredHeader;
+            if (required != null && !required[1].equals(exchange.getRequestHeaders().getFirst(required[0]))) {
+                respond(exchange, 401, "Unauthorized");
                 return;
             }
-            // Falco answers before it parses: a 200 says nothing about acceptance.
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
+            Object[] fixed = answerAll;
+            if (fixed != null) {
+                respond(exchange, (Integer) fixed[0], (String) fixed[1]);
+                return;
+            }
+            if (options.rejectMarker != null
+                    && new String(body, StandardCharsets.UTF_8).contains(options.rejectMarker)) {
+                respond(exchange, options.rejectStatus, "Request blocked by WAF");
+                return;
+            }
+            // Falco answers 200 whatever parsing finds: a 200 says nothing about acceptance. Parsed
+            // before answering only so that recording order is arrival order.
             parse(body);
+            answers.computeIfAbsent(200, k -> new AtomicInteger()).incrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -308,7 +412,8 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
         }
     }
 
-    private static void respond(HttpExchange exchange, int status, String text) throws IOException {
+    private void respond(HttpExchange exchange, int status, String text) throws IOException {
+        answers.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
@@ -398,66 +503,84 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** A CA and a server certificate for 127.0.0.1, made by the JDK's keytool. */
+    /**
+     * A CA and a server certificate signed by it, made in-process with BouncyCastle: for 127.0.0.1
+     * and localhost, or for one other DNS name only (a host name mismatch).
+     */
     static final class TestCertificates {
-        private static final String PASSWORD = "changeit";
-        final Path dir;
+        private static final char[] PASSWORD = "changeit".toCharArray();
         final Path caPem;
-        final Path serverStore;
+        private final KeyStore serverKeys;
 
-        private TestCertificates(Path dir) {
-            this.dir = dir;
-            this.caPem = dir.resolve("falco-ca.pem");
-            this.serverStore = dir.resolve("falco-server.p12");
+        private TestCertificates(Path caPem, KeyStore serverKeys) {
+            this.caPem = caPem;
+            this.serverKeys = serverKeys;
         }
 
-        static TestCertificates create() throws IOException {
-            TestCertificates c = new TestCertificates(Files.createTempDirectory("falco-tls"));
-            String ca = c.dir.resolve("falco-ca.p12").toString();
-            String server = c.serverStore.toString();
-            String csr = c.dir.resolve("falco-server.csr").toString();
-            String crt = c.dir.resolve("falco-server.crt").toString();
-            keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=falco-test-ca",
-                    "-ext", "bc:c", "-validity", "2", "-keystore", ca, "-storetype", "PKCS12", "-storepass", PASSWORD);
-            keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", PASSWORD,
-                    "-file", c.caPem.toString());
-            keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-                    "-validity", "2", "-keystore", server, "-storetype", "PKCS12", "-storepass", PASSWORD);
-            keytool("-certreq", "-alias", "server", "-keystore", server, "-storepass", PASSWORD, "-file", csr);
-            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", PASSWORD, "-infile", csr,
-                    "-outfile", crt, "-validity", "2", "-ext", "SAN=ip:127.0.0.1,dns:localhost");
-            keytool("-importcert", "-noprompt", "-alias", "ca", "-keystore", server, "-storepass", PASSWORD,
-                    "-file", c.caPem.toString());
-            keytool("-importcert", "-alias", "server", "-keystore", server, "-storepass", PASSWORD, "-file", crt);
-            return c;
-        }
-
-        SSLContext serverContext() throws IOException {
-            try (InputStream in = Files.newInputStream(serverStore)) {
+        static TestCertificates create(String dnsName) throws IOException {
+            try {
+                KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+                gen.initialize(new ECGenParameterSpec("secp256r1"));
+                KeyPair caKeys = gen.generateKeyPair();
+                KeyPair serverKeyPair = gen.generateKeyPair();
+                X500Name caName = new X500Name("CN=falco-test-ca");
+                X509Certificate ca = sign(caName, caName, caKeys.getPublic(), caKeys.getPrivate(), b -> {
+                    b.addExtension(Extension.basicConstraints, true,
+                            new BasicConstraints(true));
+                    b.addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.keyCertSign));
+                });
+                GeneralName[] names = dnsName == null
+                        ? new GeneralName[] {
+                            new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                            new GeneralName(GeneralName.dNSName, "localhost")}
+                        : new GeneralName[] {
+                            new GeneralName(GeneralName.dNSName, dnsName)};
+                X509Certificate server = sign(caName,
+                        new X500Name("CN=" + (dnsName == null ? "127.0.0.1" : dnsName)),
+                        serverKeyPair.getPublic(), caKeys.getPrivate(), b -> b.addExtension(
+                                Extension.subjectAlternativeName, false,
+                                new GeneralNames(names)));
                 KeyStore ks = KeyStore.getInstance("PKCS12");
-                ks.load(in, PASSWORD.toCharArray());
-                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(ks, PASSWORD.toCharArray());
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(kmf.getKeyManagers(), null, null);
-                return ctx;
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IOException(e);
+                ks.load(null, null);
+                ks.setKeyEntry("server", serverKeyPair.getPrivate(), PASSWORD, new Certificate[] {server, ca});
+                Path dir = Files.createTempDirectory("falco-tls");
+                Path pem = dir.resolve("falco-ca.pem");
+                Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(ca.getEncoded())
+                        + "\n-----END CERTIFICATE-----\n");
+                return new TestCertificates(pem, ks);
+            } catch (GeneralSecurityException | OperatorCreationException e) {
+                throw new IOException("cannot make test certificates", e);
             }
         }
 
-        private static void keytool(String... args) throws IOException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        private interface Extensions {
+            void add(X509v3CertificateBuilder b) throws IOException;
+        }
+
+        private static X509Certificate sign(X500Name issuer,
+                X500Name subject, PublicKey key, PrivateKey signer,
+                Extensions extensions) throws IOException, GeneralSecurityException,
+                OperatorCreationException {
+            long now = System.currentTimeMillis();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    issuer, BigInteger.valueOf(now), new Date(now - 60_000), new Date(now + 2 * 86_400_000L),
+                    subject, key);
+            extensions.add(b);
+            X509CertificateHolder holder =
+                    b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer));
+            return new JcaX509CertificateConverter().getCertificate(holder);
+        }
+
+        SSLContext serverContext() throws IOException {
             try {
-                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    throw new IOException("keytool " + args[0] + " failed: " + out);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(serverKeys, PASSWORD);
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(kmf.getKeyManagers(), null, null);
+                return ctx;
+            } catch (GeneralSecurityException e) {
                 throw new IOException(e);
             }
         }

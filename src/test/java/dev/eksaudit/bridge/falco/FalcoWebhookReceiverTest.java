@@ -84,7 +84,7 @@ class FalcoWebhookReceiverTest {
             assertThat(java.nio.file.Files.readString(r.caFile())).startsWith("-----BEGIN CERTIFICATE-----");
             var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
             var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(FalcoTls.caKeyStore(r.caFile()));
+            tmf.init(FalcoTls.caKeyStore(r.caFile().toString()));
             ctx.init(null, tmf.getTrustManagers(), null);
             HttpClient tls = HttpClient.newBuilder().sslContext(ctx).build();
             HttpResponse<String> ok = tls.send(HttpRequest.newBuilder(r.url()).header("Content-Type", "application/json")
@@ -92,6 +92,48 @@ class FalcoWebhookReceiverTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ok.statusCode()).isEqualTo(200);
             r.awaitEventCount(1, Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void faultModesAnswerLikeProxiesInFrontOfFalco() throws Exception {
+        try (FalcoWebhookReceiver r = FalcoWebhookReceiver.start(
+                FalcoWebhookReceiver.Options.defaults().rejectBodiesContaining("<script>", 403))) {
+            assertThat(post(r, "application/json", String.format(EVENT, "<script>")).statusCode()).isEqualTo(403);
+            assertThat(post(r, "application/json", String.format(EVENT, "a")).statusCode()).isEqualTo(200);
+            r.answerAll(401, "Unauthorized");
+            assertThat(post(r, "application/json", String.format(EVENT, "b")).statusCode()).isEqualTo(401);
+            r.answerNormally();
+            r.requireHeader("Authorization", "Bearer new");
+            assertThat(post(r, "application/json", String.format(EVENT, "c")).statusCode()).isEqualTo(401);
+            HttpResponse<String> withToken = CLIENT.send(HttpRequest.newBuilder(r.url()).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer new").POST(HttpRequest.BodyPublishers.ofString(String.format(EVENT, "d")))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(withToken.statusCode()).isEqualTo(200);
+            r.awaitEventCount(2, Duration.ofSeconds(10));
+            // Only what was answered 200 is recorded.
+            assertThat(r.eventKeys()).containsExactly("a/ResponseComplete", "d/ResponseComplete");
+            assertThat(r.answered(403)).isEqualTo(1);
+            assertThat(r.answered(401)).isEqualTo(2);
+            assertThat(r.answered(200)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void certificateForAnotherNameFailsTheHostNameCheck() throws Exception {
+        try (FalcoWebhookReceiver r = FalcoWebhookReceiver.start(
+                FalcoWebhookReceiver.Options.defaults().certificateFor("falco.other.example"))) {
+            var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(FalcoTls.caKeyStore(r.caFile().toString()));
+            ctx.init(null, tmf.getTrustManagers(), null);
+            HttpClient tls = HttpClient.newBuilder().sslContext(ctx).build();
+            // Trusted CA, wrong name: the JDK's own client refuses it too.
+            assertThatThrownBy(() -> tls.send(HttpRequest.newBuilder(r.url()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(String.format(EVENT, "t"))).build(),
+                    HttpResponse.BodyHandlers.ofString()))
+                    .hasRootCauseInstanceOf(java.security.cert.CertificateException.class);
+            assertThat(r.requestCount()).isZero();
         }
     }
 }
