@@ -76,6 +76,9 @@ public final class FirehosePrefix implements Serializable {
         int cut = path.lastIndexOf('/', first);
         String base = path.substring(0, cut + 1);
         String pattern = path.substring(cut + 1);
+        if (pattern.replaceAll("!\\{[^}]*}", "").contains("!{")) {
+            throw new IllegalArgumentException("input.path: an expression is not closed with '}' in '" + pattern + "'");
+        }
         boolean timestamp = false;
         Matcher m = EXPRESSION.matcher(pattern);
         while (m.find()) {
@@ -97,9 +100,6 @@ public final class FirehosePrefix implements Serializable {
         }
         if (!timestamp) {
             throw new IllegalArgumentException("input.path: no !{timestamp:...} expression in '" + pattern + "'");
-        }
-        if (pattern.replaceAll("!\\{[^}]*}", "").contains("!{")) {
-            throw new IllegalArgumentException("input.path: an expression is not closed with '}' in '" + pattern + "'");
         }
         if (!pattern.endsWith("/")) {
             throw new IllegalArgumentException("input.path: must end with '/' after the last !{timestamp:...} "

@@ -82,8 +82,13 @@ class HourlyWindowEnumeratorTest {
 
         // 16:10:05: the next late sweep (every 5 min) lists 12 again and reads it, once.
         clock.set(at("2026-11-26T16:10:05Z"));
-        assertThat(h.discover()).containsExactly("2026/11/26/12", "2026/11/26/13", "2026/11/26/14", "2026/11/26/15",
-                "2026/11/26/16");
+        try (LogLines log = LogLines.of(HourlyWindowEnumerator.class)) {
+            assertThat(h.discover()).containsExactly("2026/11/26/12", "2026/11/26/13", "2026/11/26/14",
+                    "2026/11/26/15", "2026/11/26/16");
+            assertThat(log.at(org.apache.logging.log4j.Level.INFO)).containsExactly("Late object "
+                    + new org.apache.flink.core.fs.Path(bucket.root(), lateIn12) + ": found 3 h 10 min 5 s after its "
+                    + "folder 2026/11/26/12 closed at 2026-11-26T13:00:00Z, outside input.lookback (3 h); read now");
+        }
         assertThat(h.read()).containsExactly(lateIn12);
         assertThat(h.lateObjects()).isEqualTo(1);
         clock.set(at("2026-11-26T16:16:00Z"));
