@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.core.fs.Path;
@@ -21,13 +24,14 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * <pre>
  * int    paths; per path: UTF input.path, UTF partitioning, UTF pattern, UTF time zone ("" = not recorded),
  *                         long lowWaterMillis,
- *                         int folders; per folder: UTF folder, int n, n x front-coded name
+ *                         int folders; per folder: UTF folder, int n, n x (varint shared, rest)
  * int    pending; per split: as in version 1
  * </pre>
  * Names are front-coded in sorted order, as search indexes store terms: each is the number of
- * leading characters it shares with the previous name (varint) and the rest (varint byte length,
- * UTF-8). Firehose names of one folder share {@code <stream>-<version>-yyyy-MM-dd-HH-}, so a name
- * costs about 2 bytes plus its {@code mm-ss-<uuid>[.gz]} tail (~45 bytes) instead of its ~80.
+ * leading characters it shares with the previous name and the rest ({@link #writeRest}, a UUID
+ * in it as 16 bytes). Firehose names of one folder share {@code <stream>-<version>-yyyy-MM-dd-HH-},
+ * so a ~80-character name costs about 28 bytes: its {@code mm-ss-} (6), its UUID (16), {@code .gz}
+ * and 4 bytes of lengths.
  *
  * <p>Version 1 (read only): {@code long lowWaterHour; int hours; per hour: long hour, int n,
  * n x UTF name; pending splits}. It recorded neither path nor layout: it becomes the state of
@@ -39,6 +43,9 @@ public final class DiscoveryStateSerializer implements SimpleVersionedSerializer
     public static final int VERSION = 2;
 
     private static final long NO_HOUR_V1 = Long.MIN_VALUE;
+    /** A UUID as {@link UUID#toString()} writes it, so that it reads back to the same text. */
+    private static final Pattern UUID_TEXT =
+            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     @Override
     public int getVersion() {
@@ -64,9 +71,7 @@ public final class DiscoveryStateSerializer implements SimpleVersionedSerializer
                 for (String name : folder.getValue()) { // sorted: a TreeSet
                     int shared = sharedPrefix(previous, name);
                     writeVarInt(out, shared);
-                    byte[] rest = name.substring(shared).getBytes(StandardCharsets.UTF_8);
-                    writeVarInt(out, rest.length);
-                    out.write(rest);
+                    writeRest(out, name.substring(shared));
                     previous = name;
                 }
             }
@@ -97,9 +102,7 @@ public final class DiscoveryStateSerializer implements SimpleVersionedSerializer
                     String previous = "";
                     for (int i = 0; i < n; i++) {
                         int shared = readVarInt(in);
-                        byte[] rest = new byte[readVarInt(in)];
-                        in.readFully(rest);
-                        previous = previous.substring(0, shared) + new String(rest, StandardCharsets.UTF_8);
+                        previous = previous.substring(0, shared) + readRest(in);
                         names.add(previous);
                     }
                     seen.put(folder, names);
@@ -182,6 +185,47 @@ public final class DiscoveryStateSerializer implements SimpleVersionedSerializer
                     new String[0], position));
         }
         return splits;
+    }
+
+    /**
+     * The rest of a name after the shared prefix: {@code varint (textLength << 1 | hasUuid)}, the
+     * text as UTF-8, and when the rest holds a lowercase UUID (Firehose ends every name with one,
+     * before an optional {@code .gz}) the text stops before it, followed by the UUID's 16 bytes and
+     * {@code varint length} plus UTF-8 of what comes after it: 36 characters become 16 bytes.
+     */
+    private static void writeRest(DataOutputSerializer out, String rest) throws IOException {
+        Matcher uuid = UUID_TEXT.matcher(rest);
+        int at = -1;
+        while (uuid.find()) {
+            at = uuid.start();
+        }
+        byte[] text = (at < 0 ? rest : rest.substring(0, at)).getBytes(StandardCharsets.UTF_8);
+        writeVarInt(out, text.length << 1 | (at < 0 ? 0 : 1));
+        out.write(text);
+        if (at >= 0) {
+            UUID id = UUID.fromString(rest.substring(at, at + 36));
+            out.writeLong(id.getMostSignificantBits());
+            out.writeLong(id.getLeastSignificantBits());
+            byte[] after = rest.substring(at + 36).getBytes(StandardCharsets.UTF_8);
+            writeVarInt(out, after.length);
+            out.write(after);
+        }
+    }
+
+    private static String readRest(DataInputDeserializer in) throws IOException {
+        int header = readVarInt(in);
+        String text = readUtf8(in, header >>> 1);
+        if ((header & 1) == 0) {
+            return text;
+        }
+        UUID id = new UUID(in.readLong(), in.readLong());
+        return text + id + readUtf8(in, readVarInt(in));
+    }
+
+    private static String readUtf8(DataInputDeserializer in, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static int sharedPrefix(String a, String b) {

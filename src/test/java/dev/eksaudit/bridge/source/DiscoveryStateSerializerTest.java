@@ -34,7 +34,10 @@ class DiscoveryStateSerializerTest {
                 0, 99, 7L, 99, new String[0], new CheckpointedPosition(CheckpointedPosition.NO_OFFSET, 17));
         DiscoveryState.PathState hourly = new DiscoveryState.PathState("firehose-hourly",
                 "year=!{timestamp:yyyy}/hour=!{timestamp:HH}/", "Asia/Kolkata", 1_764_158_400_000L,
-                Map.of("year=2026/hour=12", Set.of("eks-1-2026-11-26-12-00-01-a", "eks-1-2026-11-26-12-00-01-b", "ü-€-𝄞"),
+                Map.of("year=2026/hour=12", Set.of("eks-1-2026-11-26-12-00-01-a", "eks-1-2026-11-26-12-00-01-b", "ü-€-𝄞",
+                                "eks-1-2026-11-26-12-00-02-0f8e8a4c-6a8e-4b8e-9c61-3f1c2d7e9a10.gz",
+                                "eks-1-2026-11-26-12-00-02-0f8e8a4c-6a8e-4b8e-9c61-3f1c2d7e9a11",
+                                "x-0F8E8A4C-6A8E-4B8E-9C61-3F1C2D7E9A10-upper-is-text"),
                         "year=2026/hour=13", Set.of(), "year=2026/hour=14", Set.of("c")));
         DiscoveryState.PathState flat = new DiscoveryState.PathState("none", null, null, DiscoveryState.NO_LOW_WATER,
                 Map.of("", Set.of("flat/ü-key", "flat/ü-key2")));
@@ -46,6 +49,9 @@ class DiscoveryStateSerializerTest {
         assertThat(back.paths()).isEqualTo(state.paths());
         assertThat(back.paths().get("s3://other/").pattern()).isNull();
         assertThat(back.trackedKeys()).containsExactlyInAnyOrder("year=2026/hour=12/eks-1-2026-11-26-12-00-01-a",
+                "year=2026/hour=12/eks-1-2026-11-26-12-00-02-0f8e8a4c-6a8e-4b8e-9c61-3f1c2d7e9a10.gz",
+                "year=2026/hour=12/eks-1-2026-11-26-12-00-02-0f8e8a4c-6a8e-4b8e-9c61-3f1c2d7e9a11",
+                "year=2026/hour=12/x-0F8E8A4C-6A8E-4B8E-9C61-3F1C2D7E9A10-upper-is-text",
                 "year=2026/hour=12/eks-1-2026-11-26-12-00-01-b", "year=2026/hour=12/ü-€-𝄞", "year=2026/hour=14/c",
                 "flat/ü-key", "flat/ü-key2");
         assertThat(back.pendingSplits()).hasSize(2);
@@ -111,7 +117,7 @@ class DiscoveryStateSerializerTest {
     /**
      * The late window's size in a checkpoint, with names as long as Firehose's (a 20-character
      * delivery stream name: 82 characters), over 26 hour folders (25 h late lookback): printed
-     * for the README, and held to a budget of 50 bytes per object.
+     * for the README, and held to a budget of 32 bytes per object.
      */
     @Test
     void theLateWindowIsSmallInACheckpoint() throws IOException {
@@ -123,7 +129,9 @@ class DiscoveryStateSerializerTest {
                     + "names alone %d bytes)%n", perHour, state.trackedObjects(), bytes,
                     bytes / (double) state.trackedObjects(), nameChars);
             assertThat(state.trackedObjects()).isEqualTo(perHour * 26);
-            assertThat(bytes).isLessThan(50 * state.trackedObjects());
+            assertThat(bytes).isLessThan(32 * state.trackedObjects());
+            assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(state)).paths())
+                    .isEqualTo(state.paths());
         }
     }
 
