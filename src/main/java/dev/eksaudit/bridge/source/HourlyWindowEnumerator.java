@@ -252,9 +252,10 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
                 found.add(ObjectSplits.of(object));
                 if (listedBefore && !inWindow) {
                     lateObjects.inc();
-                    LOG.info("Late object {}: found {} after its folder {} closed at {}, outside input.lookback "
-                            + "({}); read now", object.getPath(), describe(Duration.between(folderEnd, listing.now)),
-                            folder, folderEnd, describe(lookback));
+                    LOG.info("Late object {}: found {} after its folder {} closed at {}, {} after the folder left "
+                            + "input.lookback ({}); read now", object.getPath(),
+                            describe(Duration.between(folderEnd, listing.now)), folder, folderEnd,
+                            describe(Duration.between(folderEnd.plus(lookback), listing.now)), describe(lookback));
                 }
             }
         }

@@ -87,7 +87,8 @@ class HourlyWindowEnumeratorTest {
                     "2026/11/26/15", "2026/11/26/16");
             assertThat(log.at(org.apache.logging.log4j.Level.INFO)).containsExactly("Late object "
                     + new org.apache.flink.core.fs.Path(bucket.root(), lateIn12) + ": found 3 h 10 min 5 s after its "
-                    + "folder 2026/11/26/12 closed at 2026-11-26T13:00:00Z, outside input.lookback (3 h); read now");
+                    + "folder 2026/11/26/12 closed at 2026-11-26T13:00:00Z, 10 min 5 s after the folder left "
+                    + "input.lookback (3 h); read now");
         }
         assertThat(h.read()).containsExactly(lateIn12);
         assertThat(h.lateObjects()).isEqualTo(1);
