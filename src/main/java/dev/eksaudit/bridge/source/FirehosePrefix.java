@@ -169,11 +169,6 @@ public final class FirehosePrefix implements Serializable {
         return zone;
     }
 
-    /** True for Firehose's default {@code yyyy/MM/dd/HH/} in UTC: folder names are {@link HourFolders#name}. */
-    public boolean isDefaultUtc() {
-        return pattern.equals(DEFAULT_PATTERN) && zone.normalized().equals(java.time.ZoneOffset.UTC);
-    }
-
     /** The folder an object arriving at this instant is filed under, below the base, without the trailing '/'. */
     public String folderOf(Instant instant) {
         StringBuilder out = new StringBuilder();

@@ -99,7 +99,7 @@ public final class FirehoseSource
                 .setLateDiscoveryInterval(config.get(BridgeOptions.INPUT_LATE_DISCOVERY_INTERVAL))
                 .setLateLookback(config.get(BridgeOptions.INPUT_LATE_LOOKBACK))
                 .setPartitioning(Partitioning.parse(config.get(BridgeOptions.INPUT_PARTITIONING)))
-                .setPartitionTimeZone(ZoneId.of(config.get(BridgeOptions.INPUT_PARTITION_TIMEZONE)))
+                .setPartitionTimeZone(ZoneId.of(config.get(BridgeOptions.INPUT_PARTITION_TIMEZONE).trim()))
                 .setStart(StartPosition.parse(config.get(BridgeOptions.INPUT_START)));
         config.getOptional(BridgeOptions.INPUT_END).map(Instant::parse).ifPresent(b::setEnd);
         return b.build();
