@@ -2,6 +2,8 @@ package dev.eksaudit.bridge.config;
 
 import static dev.eksaudit.bridge.config.BridgeOptions.*;
 
+import dev.eksaudit.bridge.source.FirehosePrefix;
+import dev.eksaudit.bridge.source.FirehoseSource;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +74,19 @@ public final class BridgeConfig {
         }
 
         String input = require(values, INPUT_PATH);
-        checkUri(INPUT_PATH.key(), input, INPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
+        java.time.ZoneId zone;
+        try {
+            zone = java.time.ZoneId.of(values.get(INPUT_PARTITION_TIMEZONE).trim());
+        } catch (java.time.DateTimeException e) {
+            throw new ConfigException(INPUT_PARTITION_TIMEZONE.key() + ": invalid value '"
+                    + values.get(INPUT_PARTITION_TIMEZONE) + "', expected a zone id such as UTC, Asia/Kolkata or America/New_York");
+        }
+        checkUri(INPUT_PATH.key(), baseOf(input), INPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
+        try {
+            FirehosePrefix.parse(input, zone);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         values.getOptional(DLQ_PATH)
                 .ifPresent(dlq -> checkUri(DLQ_PATH.key(), dlq, OUTPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/"));
         if (values.get(DECODE_LOG_STREAM_PREFIX).isEmpty()) {
@@ -81,10 +95,24 @@ public final class BridgeConfig {
 
         positive(values, INPUT_DISCOVERY_INTERVAL);
         positive(values, INPUT_LOOKBACK);
+        positive(values, INPUT_LATE_DISCOVERY_INTERVAL);
+        positive(values, INPUT_LATE_LOOKBACK);
         String partitioning = values.get(INPUT_PARTITIONING);
         if (!partitioning.equals("firehose-hourly") && !partitioning.equals("none")) {
             throw new ConfigException(INPUT_PARTITIONING.key() + ": invalid value '" + partitioning
                     + "', expected one of firehose-hourly, none");
+        }
+        if (partitioning.equals("none") && input.contains("!{")) {
+            throw new ConfigException(INPUT_PATH.key() + ": !{timestamp:...} folders need " + INPUT_PARTITIONING.key()
+                    + " firehose-hourly, not none");
+        }
+        if (values.get(INPUT_MODE) == InputMode.CONTINUOUS && partitioning.equals("firehose-hourly")) {
+            try {
+                FirehoseSource.checkWindows(values.get(INPUT_LOOKBACK), values.get(INPUT_DISCOVERY_INTERVAL),
+                        values.get(INPUT_LATE_LOOKBACK));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
         }
         String start = values.get(INPUT_START);
         if (!start.equals("earliest") && !start.equals("latest")) {
@@ -255,6 +283,12 @@ public final class BridgeConfig {
             throw new ConfigException(option.key() + ": required; " + description(option));
         }
         return v;
+    }
+
+    /** The part of an input path before its first expression ('{' is no URI character). */
+    private static String baseOf(String input) {
+        int first = input.indexOf("!{");
+        return first < 0 ? input : input.substring(0, input.lastIndexOf('/', first) + 1);
     }
 
     private static URI checkUri(String key, String value, Set<String> schemes, String allowed) {

@@ -17,7 +17,9 @@ public final class BridgeOptions {
     public static final ConfigOption<String> INPUT_PATH = key("input.path")
             .stringType()
             .noDefaultValue()
-            .withDescription("Required. Where Firehose writes: s3://bucket/prefix/ or file:///abs/dir/.");
+            .withDescription("Required. Where Firehose writes: s3://bucket/prefix/ or file:///abs/dir/, with "
+                    + "Firehose's default yyyy/MM/dd/HH/ folders below it, or the delivery stream's custom prefix as "
+                    + "written, e.g. s3://bucket/eks/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/.");
 
     public static final ConfigOption<InputMode> INPUT_MODE = key("input.mode")
             .enumType(InputMode.class)
@@ -32,14 +34,32 @@ public final class BridgeOptions {
     public static final ConfigOption<Duration> INPUT_LOOKBACK = key("input.lookback")
             .durationType()
             .defaultValue(Duration.ofHours(3))
-            .withDescription("With firehose-hourly partitioning, how many hours back each discovery lists "
-                    + "(objects land in their hour folder up to ~15 min late, more under Firehose retries).");
+            .withDescription("How many hours back each discovery lists (objects land in their hour folder up to "
+                    + "~15 min late). At least 15 min plus input.discovery-interval.");
+
+    public static final ConfigOption<Duration> INPUT_LATE_DISCOVERY_INTERVAL = key("input.late-discovery-interval")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(5))
+            .withDescription("How often a discovery is a late sweep over input.late-lookback instead of input.lookback.");
+
+    public static final ConfigOption<Duration> INPUT_LATE_LOOKBACK = key("input.late-lookback")
+            .durationType()
+            .defaultValue(Duration.ofHours(25))
+            .withDescription("How far back a late sweep lists: Firehose retries a failed S3 delivery for up to 24 h, "
+                    + "then files the object under the hour of its oldest record. Object names are kept this long. "
+                    + "At least input.lookback.");
+
+    public static final ConfigOption<String> INPUT_PARTITION_TIMEZONE = key("input.partition-timezone")
+            .stringType()
+            .defaultValue("UTC")
+            .withDescription("The time zone Firehose evaluates the prefix's !{timestamp:...} folders in (the "
+                    + "delivery stream's CustomTimeZone), any zone id such as Asia/Kolkata or America/New_York.");
 
     public static final ConfigOption<String> INPUT_PARTITIONING = key("input.partitioning")
             .stringType()
             .defaultValue("firehose-hourly")
-            .withDescription("firehose-hourly (UTC YYYY/MM/dd/HH/ folders under input.path: lists only the "
-                    + "lookback window) or none (flat or unknown layout: lists everything, state grows).");
+            .withDescription("firehose-hourly (time folders under input.path: lists only the folders of the "
+                    + "lookback windows) or none (flat or unknown layout: lists everything, state grows).");
 
     public static final ConfigOption<String> INPUT_START = key("input.start")
             .stringType()
@@ -175,6 +195,9 @@ public final class BridgeOptions {
             INPUT_MODE,
             INPUT_DISCOVERY_INTERVAL,
             INPUT_LOOKBACK,
+            INPUT_LATE_DISCOVERY_INTERVAL,
+            INPUT_LATE_LOOKBACK,
+            INPUT_PARTITION_TIMEZONE,
             INPUT_PARTITIONING,
             INPUT_START,
             INPUT_END,

@@ -1,7 +1,6 @@
 package dev.eksaudit.bridge.source;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import javax.annotation.Nullable;
 import org.apache.flink.api.connector.source.SplitEnumerator;
@@ -18,9 +17,18 @@ public final class BoundedRangeEnumerator implements SplitEnumerator<FileSourceS
 
     private final SplitEnumeratorContext<FileSourceSplit> context;
     private final OldestFirstSplitAssigner assigner;
+    private final String inputPath;
+    private final DiscoveryState.PathState pathState;
 
-    public BoundedRangeEnumerator(SplitEnumeratorContext<FileSourceSplit> context, List<FileSourceSplit> splits) {
+    /**
+     * @param inputPath the {@code input.path} as written, and what it was read with (for the
+     *     checkpoint's restore guard; no low-water mark, no names)
+     */
+    public BoundedRangeEnumerator(SplitEnumeratorContext<FileSourceSplit> context, String inputPath,
+            DiscoveryState.PathState pathState, List<FileSourceSplit> splits) {
         this.context = context;
+        this.inputPath = inputPath;
+        this.pathState = pathState;
         this.assigner = new OldestFirstSplitAssigner(splits);
     }
 
@@ -54,7 +62,7 @@ public final class BoundedRangeEnumerator implements SplitEnumerator<FileSourceS
 
     @Override
     public DiscoveryState snapshotState(long checkpointId) {
-        return new DiscoveryState(HourFolders.NO_HOUR, Map.of(), assigner.remaining());
+        return DiscoveryState.of(inputPath, pathState, assigner.remaining());
     }
 
     @Override

@@ -2,16 +2,19 @@ package dev.eksaudit.bridge.source;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.BridgeOptions;
+import dev.eksaudit.bridge.config.ConfigException;
 import dev.eksaudit.bridge.config.InputMode;
 import dev.eksaudit.bridge.decode.ObjectRecord;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 import javax.annotation.Nullable;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -44,11 +47,16 @@ public final class FirehoseSource
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FirehoseSource.class);
 
-    private final Path root;
+    /** Firehose's longest buffer interval: an object lands in its folder up to this long after the folder's time. */
+    static final Duration FIREHOSE_MAX_BUFFER = Duration.ofMinutes(15);
+
+    private final FirehosePrefix prefix;
     private final BulkFormat<ObjectRecord, FileSourceSplit> format;
     private final InputMode mode;
     private final Duration discoveryInterval;
     private final Duration lookback;
+    private final Duration lateDiscoveryInterval;
+    private final Duration lateLookback;
     private final Partitioning partitioning;
     private final StartPosition start;
     @Nullable private final Instant end;
@@ -56,12 +64,14 @@ public final class FirehoseSource
     private final ObjectLister lister;
     private final Predicate<Path> filter;
 
-    private FirehoseSource(Builder b) {
-        this.root = b.root;
+    private FirehoseSource(Builder b, FirehosePrefix prefix) {
+        this.prefix = prefix;
         this.format = b.format;
         this.mode = b.mode;
         this.discoveryInterval = b.discoveryInterval;
         this.lookback = b.lookback;
+        this.lateDiscoveryInterval = b.lateDiscoveryInterval;
+        this.lateLookback = b.lateLookback;
         this.partitioning = b.partitioning;
         this.start = b.start;
         this.end = b.end;
@@ -70,21 +80,34 @@ public final class FirehoseSource
         this.filter = b.filter;
     }
 
-    /** A source over {@code root} (the {@code input.path}) reading objects with {@code format}. */
+    /** A source over {@code root} (an {@code input.path} without expressions) reading objects with {@code format}. */
     public static Builder builder(Path root, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-        return new Builder(root, format);
+        return new Builder(root.toString(), format);
+    }
+
+    /** A source over an {@code input.path} as written, {@code !{timestamp:...}} expressions included. */
+    public static Builder builder(String inputPath, BulkFormat<ObjectRecord, FileSourceSplit> format) {
+        return new Builder(inputPath, format);
     }
 
     /** The source as configured by the {@code input.*} options. */
     public static FirehoseSource fromConfig(BridgeConfig config, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-        Builder b = builder(new Path(config.inputPath()), format)
+        Builder b = builder(config.inputPath(), format)
                 .setMode(config.inputMode())
                 .setDiscoveryInterval(config.get(BridgeOptions.INPUT_DISCOVERY_INTERVAL))
                 .setLookback(config.get(BridgeOptions.INPUT_LOOKBACK))
+                .setLateDiscoveryInterval(config.get(BridgeOptions.INPUT_LATE_DISCOVERY_INTERVAL))
+                .setLateLookback(config.get(BridgeOptions.INPUT_LATE_LOOKBACK))
                 .setPartitioning(Partitioning.parse(config.get(BridgeOptions.INPUT_PARTITIONING)))
+                .setPartitionTimeZone(ZoneId.of(config.get(BridgeOptions.INPUT_PARTITION_TIMEZONE).trim()))
                 .setStart(StartPosition.parse(config.get(BridgeOptions.INPUT_START)));
         config.getOptional(BridgeOptions.INPUT_END).map(Instant::parse).ifPresent(b::setEnd);
         return b.build();
+    }
+
+    /** The {@code input.path} this source reads, parsed. */
+    public FirehosePrefix prefix() {
+        return prefix;
     }
 
     @Override
@@ -103,45 +126,119 @@ public final class FirehoseSource
     public SplitEnumerator<FileSourceSplit, DiscoveryState> createEnumerator(
             SplitEnumeratorContext<FileSourceSplit> context) throws IOException {
         if (mode == InputMode.BOUNDED) {
-            return new BoundedRangeEnumerator(context, listRange());
+            return new BoundedRangeEnumerator(context, prefix.written(), pathState(DiscoveryState.NO_LOW_WATER, Map.of()),
+                    listRange());
         }
         Instant now = clock.instant();
-        long firstHour = start.kind() == StartPosition.Kind.INSTANT
-                ? HourFolders.hourOf(start.instant())
-                : HourFolders.hourOf(now.minus(lookback));
-        DiscoveryState fresh = new DiscoveryState(
-                partitioning == Partitioning.NONE ? HourFolders.NO_HOUR : firstHour, Map.of(), List.of());
-        return continuous(context, fresh, start.kind() == StartPosition.Kind.LATEST);
+        Instant first = start.kind() == StartPosition.Kind.INSTANT ? start.instant() : now.minus(lookback);
+        long lowWater = partitioning == Partitioning.NONE ? DiscoveryState.NO_LOW_WATER : first.toEpochMilli();
+        return continuous(context, pathState(lowWater, Map.of()), List.of(), start.kind() == StartPosition.Kind.LATEST);
+    }
+
+    private DiscoveryState.PathState pathState(long lowWater, Map<String, Set<String>> seen) {
+        return new DiscoveryState.PathState(partitioning.key(), prefix.pattern(), prefix.zone().getId(), lowWater, seen);
     }
 
     @Override
     public SplitEnumerator<FileSourceSplit, DiscoveryState> restoreEnumerator(
             SplitEnumeratorContext<FileSourceSplit> context, DiscoveryState checkpoint) {
+        DiscoveryState.PathState restored = stateOfThisPath(checkpoint);
         if (mode == InputMode.BOUNDED) {
-            return new BoundedRangeEnumerator(context, checkpoint.pendingSplits());
+            return new BoundedRangeEnumerator(context, prefix.written(), pathState(DiscoveryState.NO_LOW_WATER, Map.of()),
+                    checkpoint.pendingSplits());
         }
-        // The restored low-water hour is where the job left off: listing resumes there however
-        // long the job was down, so an outage longer than the lookback loses nothing. (It is never
-        // moved earlier, e.g. when input.lookback was raised: the names of older hours are gone,
-        // and listing those hours again would read their objects twice.)
-        if (partitioning == Partitioning.FIREHOSE_HOURLY && checkpoint.lowWaterHour() == HourFolders.NO_HOUR) {
-            // State written with input.partitioning none or in bounded mode: it has no hour to
-            // resume from (and listing from the beginning of time is no option), so start at the window.
-            long windowStart = HourFolders.hourOf(clock.instant().minus(lookback));
-            LOG.warn("Restored state has no low-water hour (written with input.partitioning none or "
-                    + "input.mode bounded); listing from {} on", HourFolders.name(windowStart));
-            checkpoint = new DiscoveryState(windowStart, Map.of(), checkpoint.pendingSplits());
+        // The restored low-water mark is where the job left off: listing resumes there however
+        // long the job was down, so an outage longer than the late lookback loses nothing. (It is
+        // never moved earlier, e.g. when input.late-lookback was raised: the names of older
+        // folders are gone, and listing those folders again would read their objects twice.)
+        if (partitioning == Partitioning.FIREHOSE_HOURLY && restored.lowWaterMillis() == DiscoveryState.NO_LOW_WATER) {
+            // State written in bounded mode: it has no mark to resume from (and listing from the
+            // beginning of time is no option), so start at the window.
+            Instant windowStart = clock.instant().minus(lookback);
+            LOG.warn("Restored state has no low-water mark (written in input.mode bounded); listing from {} on",
+                    windowStart);
+            restored = pathState(windowStart.toEpochMilli(), Map.of());
         }
-        return continuous(context, checkpoint, false);
+        return continuous(context, pathState(restored.lowWaterMillis(), restored.seenByFolder()),
+                checkpoint.pendingSplits(), false);
     }
 
-    private HourlyWindowEnumerator continuous(
-            SplitEnumeratorContext<FileSourceSplit> context, DiscoveryState initial, boolean skipExisting) {
-        return new HourlyWindowEnumerator(context, root, lister, filter, clock, lookback, discoveryInterval,
-                partitioning, initial, skipExisting);
+    /**
+     * This path's part of a restored checkpoint, or a one-line {@link ConfigException} naming the
+     * key whose value differs from the one the checkpoint was taken with: its names would match
+     * nothing and everything under the path would be read again.
+     */
+    DiscoveryState.PathState stateOfThisPath(DiscoveryState checkpoint) {
+        String given = prefix.written();
+        DiscoveryState.PathState state = null;
+        String recordedPath = null;
+        for (Map.Entry<String, DiscoveryState.PathState> entry : checkpoint.paths().entrySet()) {
+            if (entry.getKey().equals(DiscoveryState.UNRECORDED_PATH) || sameLocation(entry.getKey(), given)) {
+                state = entry.getValue();
+                recordedPath = entry.getKey();
+            }
+        }
+        if (state == null && checkpoint.paths().isEmpty()) {
+            return pathState(DiscoveryState.NO_LOW_WATER, Map.of());
+        }
+        if (state == null) {
+            throw new ConfigException(BridgeOptions.INPUT_PATH.key() + ": the savepoint was taken reading "
+                    + String.join(", ", checkpoint.paths().keySet()) + ", this job is given " + given
+                    + "; keep input.path " + checkpoint.paths().firstKey() + ", or start without the savepoint and "
+                    + "with input.start=<instant> (e.g. when the old path stopped) to read the new one");
+        }
+        if (state.pattern() != null && !state.pattern().equals(prefix.pattern())) {
+            // Only a version-1 state gets here (its path was not recorded, its pattern is the default).
+            throw new ConfigException(BridgeOptions.INPUT_PATH.key() + ": the savepoint was taken with the folders "
+                    + state.pattern() + " below the path, this job is given " + given + " (folders " + prefix.pattern()
+                    + "); keep the old folders, or start without the savepoint and with input.start=<instant>");
+        }
+        if (state.partitioning() != null && !state.partitioning().equals(partitioning.key())) {
+            throw new ConfigException(BridgeOptions.INPUT_PARTITIONING.key() + ": the savepoint was taken with "
+                    + state.partitioning() + ", this job is given " + partitioning.key() + "; keep "
+                    + "input.partitioning " + state.partitioning() + ", or start without the savepoint and with "
+                    + "input.start=<instant> (its names match nothing in the other layout: everything would be read again)");
+        }
+        if (state.timeZone() != null && partitioning == Partitioning.FIREHOSE_HOURLY && !sameZone(state.timeZone(), prefix.zone())) {
+            throw new ConfigException(BridgeOptions.INPUT_PARTITION_TIMEZONE.key() + ": the savepoint was taken with "
+                    + state.timeZone() + ", this job is given " + prefix.zone().getId() + "; keep "
+                    + "input.partition-timezone " + state.timeZone() + ", or start without the savepoint and with "
+                    + "input.start=<instant> (other folders would be listed from the old mark)");
+        }
+        if (DiscoveryState.UNRECORDED_PATH.equals(recordedPath)) {
+            LOG.info("Restored a version-1 enumerator state, which did not record its path; taken as the state of {}", given);
+        }
+        return state;
     }
 
-    /** Bounded mode: the objects of the hour folders from the start to the end, listed once. */
+    private static boolean sameLocation(String a, String b) {
+        return stripSlashes(a).equals(stripSlashes(b));
+    }
+
+    private static String stripSlashes(String s) {
+        int end = s.length();
+        while (end > 0 && s.charAt(end - 1) == '/') {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    private static boolean sameZone(String recorded, ZoneId given) {
+        try {
+            ZoneId old = ZoneId.of(recorded);
+            return old.equals(given) || old.normalized().equals(given.normalized());
+        } catch (java.time.DateTimeException e) {
+            return false;
+        }
+    }
+
+    private HourlyWindowEnumerator continuous(SplitEnumeratorContext<FileSourceSplit> context,
+            DiscoveryState.PathState initial, List<FileSourceSplit> pending, boolean skipExisting) {
+        return new HourlyWindowEnumerator(context, prefix, lister, filter, clock, lookback, lateLookback,
+                discoveryInterval, lateDiscoveryInterval, partitioning, initial, pending, skipExisting);
+    }
+
+    /** Bounded mode: the objects of the folders from the start to the end, listed once. */
     private List<FileSourceSplit> listRange() throws IOException {
         List<FileSourceSplit> splits = new ArrayList<>();
         if (start.kind() == StartPosition.Kind.LATEST) {
@@ -149,27 +246,28 @@ public final class FirehoseSource
             return splits;
         }
         if (partitioning == Partitioning.NONE) {
-            LOG.warn("input.partitioning none: input.start and input.end need the hourly layout; reading "
-                    + "every object under {}", root);
-            for (FileStatus object : lister.listRecursively(root, filter)) {
+            LOG.warn("input.partitioning none: input.start and input.end need time folders; reading "
+                    + "every object under {}", prefix.base());
+            for (FileStatus object : lister.listRecursively(prefix.base(), filter)) {
                 splits.add(ObjectSplits.of(object));
             }
             return splits;
         }
         Instant now = clock.instant();
         Instant from = start.kind() == StartPosition.Kind.INSTANT ? start.instant() : now.minus(lookback);
-        long firstHour = HourFolders.hourOf(from);
-        // input.end is exclusive: an end on an hour boundary does not take in that hour's folder.
-        long lastHour = end != null ? HourFolders.hourOf(end.minusNanos(1)) : HourFolders.hourOf(now);
-        for (long hour = firstHour; hour <= lastHour; hour++) {
-            for (FileStatus object : lister.listFolder(HourFolders.folder(root, hour))) {
+        // input.end is exclusive: an end on a folder boundary does not take in that folder.
+        Instant to = end != null ? end.minusNanos(1) : now;
+        Set<String> folders = prefix.folders(from, to).keySet();
+        for (String folder : folders) {
+            for (FileStatus object : lister.listFolder(prefix.folder(folder))) {
                 if (!object.isDir() && filter.test(object.getPath())) {
                     splits.add(ObjectSplits.of(object));
                 }
             }
         }
-        LOG.info("Replaying {} objects from the hour folders {} to {} under {}", splits.size(),
-                HourFolders.name(firstHour), lastHour >= firstHour ? HourFolders.name(lastHour) : "-", root);
+        LOG.info("Replaying {} objects from the folders {} to {} under {}", splits.size(),
+                folders.isEmpty() ? "-" : folders.iterator().next(),
+                folders.isEmpty() ? "-" : new ArrayList<>(folders).get(folders.size() - 1), prefix.base());
         return splits;
     }
 
@@ -190,20 +288,23 @@ public final class FirehoseSource
 
     /** Builds a {@link FirehoseSource}; defaults are those of the {@code input.*} options. */
     public static final class Builder {
-        private final Path root;
+        private final String inputPath;
         private final BulkFormat<ObjectRecord, FileSourceSplit> format;
         private InputMode mode = BridgeOptions.INPUT_MODE.defaultValue();
         private Duration discoveryInterval = BridgeOptions.INPUT_DISCOVERY_INTERVAL.defaultValue();
         private Duration lookback = BridgeOptions.INPUT_LOOKBACK.defaultValue();
+        private Duration lateDiscoveryInterval = BridgeOptions.INPUT_LATE_DISCOVERY_INTERVAL.defaultValue();
+        private Duration lateLookback = BridgeOptions.INPUT_LATE_LOOKBACK.defaultValue();
         private Partitioning partitioning = Partitioning.parse(BridgeOptions.INPUT_PARTITIONING.defaultValue());
+        private ZoneId zone = ZoneId.of(BridgeOptions.INPUT_PARTITION_TIMEZONE.defaultValue());
         private StartPosition start = StartPosition.parse(BridgeOptions.INPUT_START.defaultValue());
         @Nullable private Instant end;
         private Clock clock = Clock.systemUTC();
         private ObjectLister lister = new FileSystemObjectLister();
         private Predicate<Path> filter = new FirehoseFileFilter();
 
-        private Builder(Path root, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-            this.root = Objects.requireNonNull(root, "root");
+        private Builder(String inputPath, BulkFormat<ObjectRecord, FileSourceSplit> format) {
+            this.inputPath = Objects.requireNonNull(inputPath, "inputPath");
             this.format = Objects.requireNonNull(format, "format");
         }
 
@@ -215,19 +316,37 @@ public final class FirehoseSource
 
         /** {@code input.discovery-interval}. */
         public Builder setDiscoveryInterval(Duration interval) {
-            this.discoveryInterval = positive(interval, "discovery interval");
+            this.discoveryInterval = positive(interval, BridgeOptions.INPUT_DISCOVERY_INTERVAL.key());
             return this;
         }
 
         /** {@code input.lookback}: how far back each discovery lists. */
         public Builder setLookback(Duration lookback) {
-            this.lookback = positive(lookback, "lookback");
+            this.lookback = positive(lookback, BridgeOptions.INPUT_LOOKBACK.key());
+            return this;
+        }
+
+        /** {@code input.late-discovery-interval}: how often a discovery is a late sweep. */
+        public Builder setLateDiscoveryInterval(Duration interval) {
+            this.lateDiscoveryInterval = positive(interval, BridgeOptions.INPUT_LATE_DISCOVERY_INTERVAL.key());
+            return this;
+        }
+
+        /** {@code input.late-lookback}: how far back a late sweep lists, and how long names are kept. */
+        public Builder setLateLookback(Duration lateLookback) {
+            this.lateLookback = positive(lateLookback, BridgeOptions.INPUT_LATE_LOOKBACK.key());
             return this;
         }
 
         /** {@code input.partitioning}. */
         public Builder setPartitioning(Partitioning partitioning) {
             this.partitioning = Objects.requireNonNull(partitioning, "partitioning");
+            return this;
+        }
+
+        /** {@code input.partition-timezone}: where the folders' timestamps are evaluated (Firehose's CustomTimeZone). */
+        public Builder setPartitionTimeZone(ZoneId zone) {
+            this.zone = Objects.requireNonNull(zone, "zone");
             return this;
         }
 
@@ -243,13 +362,13 @@ public final class FirehoseSource
             return this;
         }
 
-        /** The clock that decides which hours are in the window; tests inject one. Must be serializable on a cluster. */
+        /** The clock that decides which folders are in the window; tests inject one. Must be serializable on a cluster. */
         public Builder setClock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** How folders are listed; default: Flink's file system for the root's scheme. */
+        /** How folders are listed; default: Flink's file system for the path's scheme. */
         public Builder setObjectLister(ObjectLister lister) {
             this.lister = Objects.requireNonNull(lister, "lister");
             return this;
@@ -261,24 +380,53 @@ public final class FirehoseSource
             return this;
         }
 
+        /** @throws IllegalArgumentException with one line naming the key of a setting that cannot work */
         public FirehoseSource build() {
+            FirehosePrefix prefix = FirehosePrefix.parse(inputPath, zone);
             if (end != null && mode != InputMode.BOUNDED) {
                 throw new IllegalArgumentException("input.end: only allowed with input.mode bounded");
             }
             if (end != null && start.kind() == StartPosition.Kind.INSTANT && !end.isAfter(start.instant())) {
                 throw new IllegalArgumentException("input.end: must be after input.start (" + start + ")");
             }
+            if (partitioning == Partitioning.NONE && inputPath.contains("!{")) {
+                throw new IllegalArgumentException("input.path: !{timestamp:...} folders need input.partitioning "
+                        + "firehose-hourly, not none");
+            }
+            if (mode == InputMode.CONTINUOUS && partitioning == Partitioning.FIREHOSE_HOURLY) {
+                checkWindows(lookback, discoveryInterval, lateLookback);
+            }
             if (!(filter instanceof java.io.Serializable)) {
                 throw new IllegalArgumentException("the file filter must be serializable");
             }
-            return new FirehoseSource(this);
+            return new FirehoseSource(this, prefix);
         }
 
-        private static Duration positive(Duration d, String what) {
+        private static Duration positive(Duration d, String key) {
             if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + d);
+                throw new IllegalArgumentException(key + ": must be a positive duration, got " + d);
             }
             return d;
+        }
+    }
+
+    /**
+     * The windows of a continuous job that can work, or one line naming the key: an object lands up
+     * to Firehose's longest buffer (15 min) after its folder's time and is seen at the next
+     * discovery, so a shorter lookback misses objects every hour; a late lookback shorter than the
+     * lookback would forget names the window still lists, and read their objects again.
+     */
+    public static void checkWindows(Duration lookback, Duration discoveryInterval, Duration lateLookback) {
+        Duration least = FIREHOSE_MAX_BUFFER.plus(discoveryInterval);
+        if (lookback.compareTo(least) < 0) {
+            throw new IllegalArgumentException(BridgeOptions.INPUT_LOOKBACK.key() + ": must be at least "
+                    + HourlyWindowEnumerator.describe(least) + " (Firehose's longest buffer interval, 15 min, plus "
+                    + BridgeOptions.INPUT_DISCOVERY_INTERVAL.key() + "), got " + HourlyWindowEnumerator.describe(lookback));
+        }
+        if (lateLookback.compareTo(lookback) < 0) {
+            throw new IllegalArgumentException(BridgeOptions.INPUT_LATE_LOOKBACK.key() + ": must be at least "
+                    + BridgeOptions.INPUT_LOOKBACK.key() + " (" + HourlyWindowEnumerator.describe(lookback) + "), got "
+                    + HourlyWindowEnumerator.describe(lateLookback));
         }
     }
 }

@@ -46,8 +46,17 @@ final class EnumeratorHarness {
     /** A start from a checkpoint (null: fresh). */
     static EnumeratorHarness start(LocalBucket bucket, MutableClock clock,
             UnaryOperator<FirehoseSource.Builder> settings, DiscoveryState restored) throws IOException {
+        return start(bucket, bucket.root().toString(), clock, settings, restored);
+    }
+
+    /**
+     * A start with an {@code input.path} below the bucket's root as written, e.g.
+     * {@code bucket.root() + "/year=!{timestamp:yyyy}/.../"} (null restored: fresh).
+     */
+    static EnumeratorHarness start(LocalBucket bucket, String inputPath, MutableClock clock,
+            UnaryOperator<FirehoseSource.Builder> settings, DiscoveryState restored) throws IOException {
         RecordingLister lister = new RecordingLister(bucket.root());
-        FirehoseSource source = settings.apply(FirehoseSource.builder(bucket.root(), new PathPerObjectFormat())
+        FirehoseSource source = settings.apply(FirehoseSource.builder(inputPath, new PathPerObjectFormat())
                         .setLookback(LOOKBACK)
                         .setDiscoveryInterval(Duration.ofSeconds(10))
                         .setClock(clock)
@@ -95,6 +104,11 @@ final class EnumeratorHarness {
     /** The size of a checkpoint in bytes. */
     int checkpointBytes() throws Exception {
         return new DiscoveryStateSerializer().serialize(enumerator.snapshotState(1L)).length;
+    }
+
+    /** The {@code lateObjects} counter. */
+    long lateObjects() {
+        return ((org.apache.flink.metrics.Counter) context.metrics().get("lateObjects")).getCount();
     }
 
     static Instant at(String iso) {

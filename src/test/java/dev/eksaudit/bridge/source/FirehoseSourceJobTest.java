@@ -53,4 +53,43 @@ class FirehoseSourceJobTest {
 
         assertThat(read).hasSize(18).containsExactlyInAnyOrderElementsOf(expected);
     }
+
+    /**
+     * A Hive-style prefix in Asia/Kolkata, from configuration, in a real job: the source travels to
+     * the JobManager serialized (its prefix rebuilt there) and reads exactly the local folders of the
+     * range: 23:00-01:00 UTC is 04:30-06:30 in Kolkata, folders hour=04, 05 and 06.
+     */
+    @Test
+    void aBoundedJobReadsACustomPrefixInAHalfHourZone() throws Exception {
+        LocalBucket bucket = new LocalBucket(dir);
+        List<String> expected = new ArrayList<>();
+        for (String key : List.of("year=2026/month=11/day=21/hour=04/eks-audit-1-2026-11-20-23-10-00-a",
+                "year=2026/month=11/day=21/hour=05/eks-audit-1-2026-11-20-23-50-00-b",
+                "year=2026/month=11/day=21/hour=06/eks-audit-1-2026-11-21-00-45-00-c")) {
+            bucket.putKey(key);
+            expected.add(new org.apache.flink.core.fs.Path(bucket.root(), key).toString());
+        }
+        bucket.putKey("year=2026/month=11/day=21/hour=03/eks-audit-1-2026-11-20-22-10-00-before");
+        bucket.putKey("year=2026/month=11/day=21/hour=07/eks-audit-1-2026-11-21-01-40-00-after");
+        bucket.putKey("2026/11/20/23/eks-audit-1-2026-11-20-23-10-00-default-layout");
+        BridgeConfig config = BridgeConfig.fromMap(Map.of(
+                "input.path", bucket.root() + "/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+                "input.partition-timezone", "Asia/Kolkata",
+                "input.mode", "bounded",
+                "input.start", "2026-11-20T23:00:00Z",
+                "input.end", "2026-11-21T01:00:00Z",
+                "falco.dry-run", "true"));
+        FirehoseSource source = FirehoseSource.fromConfig(config, new PathPerObjectFormat());
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        List<String> read = new ArrayList<>();
+        try (CloseableIterator<ObjectRecord> records = env
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "firehose")
+                .executeAndCollect()) {
+            records.forEachRemaining(r -> read.add(r.objectKey));
+        }
+
+        assertThat(read).containsExactlyInAnyOrderElementsOf(expected);
+    }
 }

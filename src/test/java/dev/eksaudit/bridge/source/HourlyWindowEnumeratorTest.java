@@ -61,21 +61,41 @@ class HourlyWindowEnumeratorTest {
     }
 
     @Test
-    void anHourOlderThanTheWindowIsNeverListed() throws Exception {
-        String tooOld = bucket.put(at("2026-11-26T11:59:00Z"), NOW);
+    void anHourOlderThanTheWindowIsListedOnlyByTheLateSweepAndALateObjectIsReadOnceAndCounted() throws Exception {
+        String beforeStart = bucket.put(at("2026-11-26T11:59:00Z"), NOW);
         EnumeratorHarness h = EnumeratorHarness.start(bucket, clock, b -> b);
 
-        assertThat(h.discover()).doesNotContain("2026/11/26/11");
-        assertThat(h.read()).doesNotContain(tooOld).isEmpty();
+        // The first discovery is a late sweep from the start (15:20 minus the 3 h lookback): 11 is
+        // before the job's start and never listed.
+        assertThat(h.discover()).containsExactlyElementsOf(WINDOW);
+        assertThat(h.read()).doesNotContain(beforeStart).isEmpty();
 
-        // 16:05: the window starts at 13:05. This discovery still lists 12 (the last completed
-        // discovery, at 15:20, is where the window starts); after it, 12 is never listed again.
+        // 16:05:10, a regular discovery: the window 13:05 to 16:05. An object Firehose delivers now
+        // into the 12:00 folder is not seen by it.
         clock.set(at("2026-11-26T16:05:00Z"));
-        assertThat(h.discover()).first().isEqualTo("2026/11/26/12");
+        assertThat(h.discover()).first().isEqualTo("2026/11/26/12"); // the late sweep due since 15:25
         clock.advance(Duration.ofSeconds(10));
         String lateIn12 = bucket.put(at("2026-11-26T12:30:00Z"), clock.instant());
         assertThat(h.discover()).containsExactly("2026/11/26/13", "2026/11/26/14", "2026/11/26/15", "2026/11/26/16");
-        assertThat(h.read()).doesNotContain(lateIn12).isEmpty();
+        assertThat(h.read()).isEmpty();
+        assertThat(h.lateObjects()).isZero();
+
+        // 16:10:05: the next late sweep (every 5 min) lists 12 again and reads it, once.
+        clock.set(at("2026-11-26T16:10:05Z"));
+        try (LogLines log = LogLines.of(HourlyWindowEnumerator.class)) {
+            assertThat(h.discover()).containsExactly("2026/11/26/12", "2026/11/26/13", "2026/11/26/14",
+                    "2026/11/26/15", "2026/11/26/16");
+            assertThat(log.at(org.apache.logging.log4j.Level.INFO)).containsExactly("Late object "
+                    + new org.apache.flink.core.fs.Path(bucket.root(), lateIn12) + ": found 3 h 10 min 5 s after its "
+                    + "folder 2026/11/26/12 closed at 2026-11-26T13:00:00Z, 10 min 5 s after the folder left "
+                    + "input.lookback (3 h); read now");
+        }
+        assertThat(h.read()).containsExactly(lateIn12);
+        assertThat(h.lateObjects()).isEqualTo(1);
+        clock.set(at("2026-11-26T16:16:00Z"));
+        assertThat(h.discover()).first().isEqualTo("2026/11/26/12");
+        assertThat(h.read()).isEmpty();
+        assertThat(h.lateObjects()).isEqualTo(1);
     }
 
     @Test
@@ -258,18 +278,6 @@ class HourlyWindowEnumeratorTest {
     }
 
     @Test
-    void stateWithoutAnHourResumesAtTheWindow() throws Exception {
-        String inWindow = bucket.put(at("2026-11-26T14:00:00Z"));
-        bucket.put(at("2026-11-26T09:00:00Z"));
-        EnumeratorHarness flat = EnumeratorHarness.start(bucket, clock, b -> b.setPartitioning(Partitioning.NONE));
-        DiscoveryState noHour = flat.checkpoint();
-
-        EnumeratorHarness hourly = EnumeratorHarness.start(bucket, clock, b -> b, noHour);
-        assertThat(hourly.discover()).containsExactlyElementsOf(WINDOW);
-        assertThat(hourly.read()).containsExactly(inWindow);
-    }
-
-    @Test
     void publishesListRequestsAndTrackedObjectsMetrics() throws Exception {
         bucket.put(at("2026-11-26T13:00:00Z"));
         bucket.put(at("2026-11-26T15:00:00Z"));
@@ -280,5 +288,6 @@ class HourlyWindowEnumeratorTest {
         assertThat(((Counter) h.context.metrics().get("listRequests")).getCount()).isEqualTo(4);
         assertThat(((Gauge<?>) h.context.metrics().get("trackedObjects")).getValue()).isEqualTo(2L);
         assertThat(((Gauge<?>) h.context.metrics().get("unassignedSplits")).getValue()).isEqualTo(2L);
+        assertThat(((Counter) h.context.metrics().get("lateObjects")).getCount()).isZero();
     }
 }
