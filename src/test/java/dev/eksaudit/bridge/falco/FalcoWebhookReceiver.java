@@ -299,10 +299,14 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** Down: connections are refused until {@link #restart()}. */
+    /**
+     * Down: connections are refused until {@link #restart()}. POSTs already being handled are
+     * answered first (up to a second), as a Falco shutting down does; killing them after they were
+     * recorded would make the client re-send what this receiver already counted.
+     */
     public synchronized void stop() {
         if (server != null) {
-            server.stop(0);
+            server.stop(1);
             executor.shutdownNow();
             server = null;
         }
