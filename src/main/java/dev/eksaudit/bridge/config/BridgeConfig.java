@@ -101,6 +101,14 @@ public final class BridgeConfig {
                 throw new ConfigException(INPUT_END.key() + ": must be after " + INPUT_START.key() + " (" + start + ")");
             }
         }
+        positive(values, INPUT_MISSING_OBJECT_TIMEOUT);
+        positive(values, INPUT_RETRY_INITIAL_BACKOFF);
+        positive(values, INPUT_RETRY_MAX_BACKOFF);
+        if (values.get(INPUT_RETRY_MAX_BACKOFF).compareTo(values.get(INPUT_RETRY_INITIAL_BACKOFF)) < 0) {
+            throw new ConfigException(INPUT_RETRY_MAX_BACKOFF.key() + ": must be at least "
+                    + INPUT_RETRY_INITIAL_BACKOFF.key() + " (" + values.get(INPUT_RETRY_INITIAL_BACKOFF) + "), got "
+                    + values.get(INPUT_RETRY_MAX_BACKOFF));
+        }
         positive(values, DEDUP_TTL);
         positive(values, FALCO_BATCH_MAX_DELAY);
         positive(values, FALCO_REQUEST_TIMEOUT);
