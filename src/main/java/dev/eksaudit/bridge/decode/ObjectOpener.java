@@ -22,7 +22,7 @@ interface ObjectOpener extends Serializable {
             FSDataInputStream in = path.getFileSystem().open(path);
             if (position > 0) {
                 try {
-                    in.seek(position);
+                    seek(in, position);
                 } catch (IOException | RuntimeException e) {
                     in.close();
                     throw e;
@@ -30,5 +30,31 @@ interface ObjectOpener extends Serializable {
             }
             return in;
         };
+    }
+
+    /**
+     * Flink's Hadoop stream turns a forward seek of up to 1 MiB into reading and discarding bytes
+     * (HadoopDataInputStream.MIN_SKIP_BYTES): on a fresh stream that is a GET from byte 0. Its
+     * {@code forceSeek} is a real seek, i.e. a ranged GET; the class lives in the S3 plugin's class
+     * loader on a cluster, so it is looked up by name.
+     */
+    private static void seek(FSDataInputStream in, long position) throws IOException {
+        java.lang.reflect.Method forceSeek;
+        try {
+            forceSeek = in.getClass().getMethod("forceSeek", long.class);
+        } catch (NoSuchMethodException e) {
+            in.seek(position);
+            return;
+        }
+        try {
+            forceSeek.invoke(in, position);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof IOException) {
+                throw (IOException) e.getCause();
+            }
+            throw new IOException("seek to " + position + " failed", e.getCause());
+        } catch (IllegalAccessException e) {
+            in.seek(position);
+        }
     }
 }

@@ -158,7 +158,11 @@ final class StorageRetry {
         }
         String line = "Object " + objectKey + " cannot be read: " + error.describe() + " at byte " + position
                 + "; blocked for " + since(blockedSince) + " (" + retries + " retries), retrying every "
-                + maxBackoffMillis + " ms at most until storage allows it (bucket policy, KMS key policy, credentials)";
+                + format(TimeUnit.MILLISECONDS.toNanos(maxBackoffMillis)) + " at most until "
+                + (error.describe().contains("NoVersionAttributeException")
+                        // S3A then also leaks a pooled connection per attempt: the fix is configuration.
+                        ? "the store sends an ETag or fs.s3a.change.detection.version.required is false"
+                        : "storage allows it (bucket policy, KMS key policy, credentials)");
         long lastTrace = LAST_STACK_TRACE.get();
         if (now - lastTrace >= STACK_TRACE_INTERVAL_NANOS && LAST_STACK_TRACE.compareAndSet(lastTrace, now)) {
             LOG.error(line, failure);
