@@ -1,6 +1,7 @@
 package dev.eksaudit.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,12 +23,15 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.ExceptionUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,6 +213,29 @@ class StorageFaultsEndToEndTest {
         assertThat(PipelineFixture.counter(METRICS, job.getJobID(), "objectsRead")).isEqualTo(8);
     }
 
+    @Test
+    void aBoundedJobStopsWithoutRestartsWhenADenialOutlastsTheDeniedTimeout() throws Exception {
+        PipelineFixture fixture = fixture(3, 20, 7);
+        String denied = fixture.keys().get(1);
+        proxy.deny(denied); // never fixed
+        // Restarts allowed, so only the bridge's decision can keep the job from restarting.
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+
+        JobClient job = startJob(restarts, "bounded", "--input.denied-timeout", "2 s");
+        Throwable failure = catchThrowable(() -> job.getJobExecutionResult().get(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+
+        assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.FAILED);
+        assertThat(ExceptionUtils.findThrowable(failure, SuppressRestartsException.class)).isPresent();
+        assertThat(ExceptionUtils.stringifyException(failure))
+                .contains("Object " + denied + " cannot be read: 403 AccessDenied (AccessDeniedException) for ")
+                .contains("(input.denied-timeout 2 s); stopping the job without restarts");
+        assertThat(METRICS.findMetrics(job.getJobID(), "numRestarts")).isNotEmpty();
+        assertThat(gaugeSum(job.getJobID(), "numRestarts")).isZero();
+    }
+
     /** Objects PUT straight into the server, then the proxy started and Flink's S3 pointed at it. */
     private PipelineFixture fixture(int objects, int requests, long seed) throws Exception {
         PipelineFixture fixture = new PipelineFixture("s3://audit/eks/", Instant.now().minus(Duration.ofMinutes(100)), seed)
@@ -219,7 +246,11 @@ class StorageFaultsEndToEndTest {
     }
 
     private JobClient startJob(String mode, String... extra) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        return startJob(new Configuration(), mode, extra);
+    }
+
+    private JobClient startJob(Configuration flink, String mode, String... extra) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(2);
         env.enableCheckpointing(300);
         List<String> args = new ArrayList<>(List.of(

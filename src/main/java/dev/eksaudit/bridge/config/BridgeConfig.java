@@ -102,6 +102,7 @@ public final class BridgeConfig {
             }
         }
         positive(values, INPUT_MISSING_OBJECT_TIMEOUT);
+        positive(values, INPUT_DENIED_TIMEOUT);
         positive(values, INPUT_RETRY_INITIAL_BACKOFF);
         positive(values, INPUT_RETRY_MAX_BACKOFF);
         if (values.get(INPUT_RETRY_MAX_BACKOFF).compareTo(values.get(INPUT_RETRY_INITIAL_BACKOFF)) < 0) {

@@ -58,6 +58,13 @@ public final class BridgeOptions {
             .withDescription("How long a listed object may answer 404 NoSuchKey (deleted after listing) before it "
                     + "becomes an unreadable-object dead letter. Every other storage error is retried forever.");
 
+    public static final ConfigOption<Duration> INPUT_DENIED_TIMEOUT = key("input.denied-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(2))
+            .withDescription("Bounded mode only: a permission or credential error (403, KMS, STS) that blocks one "
+                    + "object longer than this stops the job, without restarts, naming the key, status and S3 "
+                    + "error code. A continuous job waits for the fix instead.");
+
     public static final ConfigOption<Duration> INPUT_RETRY_INITIAL_BACKOFF = key("input.retry.initial-backoff")
             .durationType()
             .defaultValue(Duration.ofSeconds(1))
@@ -173,6 +180,7 @@ public final class BridgeOptions {
             INPUT_START,
             INPUT_END,
             INPUT_MISSING_OBJECT_TIMEOUT,
+            INPUT_DENIED_TIMEOUT,
             INPUT_RETRY_INITIAL_BACKOFF,
             INPUT_RETRY_MAX_BACKOFF,
             DECODE_LOG_STREAM_PREFIX,

@@ -2,6 +2,7 @@ package dev.eksaudit.bridge.decode;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.BridgeOptions;
+import dev.eksaudit.bridge.config.InputMode;
 import java.io.IOException;
 import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -90,6 +91,9 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
                 .initialBackoff(config.get(BridgeOptions.INPUT_RETRY_INITIAL_BACKOFF))
                 .maxBackoff(config.get(BridgeOptions.INPUT_RETRY_MAX_BACKOFF))
                 .missingObjectTimeout(config.get(BridgeOptions.INPUT_MISSING_OBJECT_TIMEOUT))
+                // A backfill should finish or stop with the reason; a continuous job waits for the fix.
+                .deniedLimit(config.inputMode() == InputMode.BOUNDED
+                        ? config.get(BridgeOptions.INPUT_DENIED_TIMEOUT) : Duration.ZERO)
                 .build();
     }
 

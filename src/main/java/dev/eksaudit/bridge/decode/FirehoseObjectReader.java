@@ -9,6 +9,7 @@ import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.ArrayResultIterator;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +98,12 @@ final class FirehoseObjectReader implements BulkFormat.Reader<ObjectRecord> {
             closeStream();
             return ObjectRecord.failure(objectKey, delivered++, -1, DeadLetterReason.UNREADABLE_OBJECT,
                     e.getMessage() + "; " + (delivered - 1) + " records delivered before", new byte[0]);
+        } catch (ObjectDeniedException e) {
+            closeStream();
+            LOG.error(e.getMessage());
+            // A restart would meet the same denial: fail the job, not the task, and say why. The
+            // cause keeps no stack trace of S3A's, only the line above.
+            throw new SuppressRestartsException(new java.io.IOException(e.getMessage()));
         } catch (ObjectReadException e) {
             closeStream();
             if (StorageRetry.isInterrupt(e)) {

@@ -84,6 +84,11 @@ final class StorageRetry {
      * or throws {@link ObjectReadException} when the reader must stop.
      */
     void failed(Exception failure, long position) throws ObjectReadException {
+        if (Thread.currentThread().isInterrupted()) {
+            // Cancelled or failing over while S3A was inside a request: stop, do not retry.
+            release();
+            throw new ObjectReadException("interrupted", new InterruptedIOException("interrupted while reading"));
+        }
         long now = System.nanoTime();
         StorageError error = StorageError.classify(failure);
         if (!blocked) {
@@ -104,8 +109,10 @@ final class StorageRetry {
         }
         if (denied && deniedLimitNanos > 0 && now - deniedSince >= deniedLimitNanos) {
             release();
-            throw new ObjectReadException("denied: " + error.describe() + " for " + since(deniedSince)
-                    + ", longer than a bounded job waits (" + format(deniedLimitNanos) + ")", failure);
+            throw new ObjectDeniedException("Object " + objectKey + " cannot be read: " + error.describe()
+                    + " for " + since(deniedSince) + ", longer than a bounded job waits (input.denied-timeout "
+                    + format(deniedLimitNanos) + "); stopping the job without restarts. Fix the bucket or KMS key "
+                    + "policy or the credentials and run it again", failure);
         }
         long delay = delayMillis();
         log(error, failure, position, delay, now);
