@@ -35,43 +35,20 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
     /** A CloudWatch Logs subscription record is ~1 MiB gzipped; hold members up to this for the CRC. */
     public static final int DEFAULT_VERIFY_MEMBER_BYTES = 16 * 1024 * 1024;
 
-    private final long maxRecordBytes;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
-    private final Duration missingObjectTimeout;
-    private final Duration deniedLimit;
-    private final int batchBytes;
-    private final int batchRecords;
-    private final int verifyMemberBytes;
-    private final ObjectOpener opener;
+    /** A frozen copy of the builder's values. */
+    private final Builder settings;
     /** Bound per source reader on the TaskManager ({@link #withMetrics}); never serialized. */
     private final transient StorageRetryMetrics metrics;
 
     /** All defaults. */
     public FirehoseObjectFormat() {
-        this(builder().build());
+        this(new Builder(), null);
     }
 
-    private FirehoseObjectFormat(FirehoseObjectFormat built) {
-        this(built.settings, null);
-    }
-
-    private FirehoseObjectFormat(Builder b, StorageRetryMetrics metrics) {
-        this.maxRecordBytes = b.maxRecordBytes;
-        this.initialBackoff = b.initialBackoff;
-        this.maxBackoff = b.maxBackoff;
-        this.missingObjectTimeout = b.missingObjectTimeout;
-        this.deniedLimit = b.deniedLimit;
-        this.batchBytes = b.batchBytes;
-        this.batchRecords = b.batchRecords;
-        this.verifyMemberBytes = b.verifyMemberBytes;
-        this.opener = b.opener;
+    private FirehoseObjectFormat(Builder settings, StorageRetryMetrics metrics) {
+        this.settings = settings;
         this.metrics = metrics;
-        this.settings = b;
     }
-
-    /** The builder's values, to copy this format with metrics bound. */
-    private final Builder settings;
 
     /**
      * This format reporting {@code storageRetries} and {@code objectsBlocked} to the given metrics:
@@ -105,8 +82,9 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
     @Override
     public Reader<ObjectRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
         long skip = split.getReaderPosition().map(CheckpointedPosition::getRecordsAfterOffset).orElse(0L);
-        StorageRetry retry = new StorageRetry(split.path().toString(), initialBackoff, maxBackoff,
-                missingObjectTimeout, deniedLimit, metrics != null ? metrics : StorageRetryMetrics.unregistered());
+        StorageRetry retry = new StorageRetry(split.path().toString(), settings.initialBackoff, settings.maxBackoff,
+                settings.missingObjectTimeout, settings.deniedLimit,
+                metrics != null ? metrics : StorageRetryMetrics.unregistered());
         return new FirehoseObjectReader(this, split.path(), split.length(), skip, retry);
     }
 
@@ -121,24 +99,24 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
     }
 
     long maxRecordBytes() {
-        return maxRecordBytes;
+        return settings.maxRecordBytes;
     }
 
 
     int batchBytes() {
-        return batchBytes;
+        return settings.batchBytes;
     }
 
     int batchRecords() {
-        return batchRecords;
+        return settings.batchRecords;
     }
 
     int verifyMemberBytes() {
-        return verifyMemberBytes;
+        return settings.verifyMemberBytes;
     }
 
     ObjectOpener opener() {
-        return opener;
+        return settings.opener;
     }
 
     /** Settings of {@link FirehoseObjectFormat}; every one has a production default. */
@@ -231,6 +209,7 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
         }
 
         public FirehoseObjectFormat build() {
+            // A copy, so changing this builder later does not change the format.
             Builder copy = new Builder();
             copy.maxRecordBytes = maxRecordBytes;
             copy.initialBackoff = initialBackoff;

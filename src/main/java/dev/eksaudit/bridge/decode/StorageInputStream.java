@@ -3,6 +3,8 @@ package dev.eksaudit.bridge.decode;
 import java.io.IOException;
 import java.io.InputStream;
 import org.apache.flink.core.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An object's raw bytes that survive storage errors: a failed open or read is handed to
@@ -11,10 +13,12 @@ import org.apache.flink.core.fs.Path;
  * Objects written by Firehose are never rewritten, so the bytes at a position do not change.
  *
  * <p>A body that ends before the object's listed length is a cut connection, not the end: it is
- * retried like a reset. Only {@link ObjectReadException} leaves this stream, for the cases where
+ * retried like a reset, unless a fresh open at that byte ends at once too (the object is shorter
+ * than listed). Only {@link ObjectReadException} leaves this stream, for the cases where
  * the reader stops; the layers above pass it through untouched.
  */
 final class StorageInputStream extends InputStream {
+    private static final Logger LOG = LoggerFactory.getLogger(StorageInputStream.class);
     private final ObjectOpener opener;
     private final Path path;
     /** Length from the listing; -1 when unknown. */
@@ -23,6 +27,8 @@ final class StorageInputStream extends InputStream {
 
     private InputStream in;
     private long position;
+    /** The stream was opened at {@link #position} (a resume) and has given no byte yet. */
+    private boolean freshOpen;
     private final byte[] one = new byte[1];
 
     StorageInputStream(ObjectOpener opener, Path path, long expectedLength, StorageRetry retry) {
@@ -52,16 +58,23 @@ final class StorageInputStream extends InputStream {
             try {
                 if (in == null) {
                     in = opener.open(path, position);
+                    freshOpen = true;
                 }
                 int n = in.read(b, off, len);
                 if (n > 0) {
+                    freshOpen = false;
                     position += n;
                     retry.progress();
                     return n;
                 }
                 if (n < 0) {
-                    if (expectedLength >= 0 && position < expectedLength) {
+                    if (expectedLength >= 0 && position < expectedLength && !freshOpen) {
                         throw new TruncatedBodyException(position, expectedLength);
+                    }
+                    if (position < expectedLength) {
+                        // A fresh open at this byte ends at once (S3 answers 416, S3A reads that as
+                        // the end): the object really is shorter than listed, not a cut connection.
+                        LOG.warn("Object {} ends at byte {}, before its listed length {}", path, position, expectedLength);
                     }
                     retry.progress();
                     return -1;

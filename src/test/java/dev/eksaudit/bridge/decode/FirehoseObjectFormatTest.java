@@ -394,6 +394,50 @@ class FirehoseObjectFormatTest {
     }
 
     @Test
+    void anObjectShorterThanListedEndsWhereAFreshOpenEndsInsteadOfBlocking() throws Exception {
+        List<String> events = FirehoseFixtures.events(10);
+        byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
+        Path path = write(dir, "o", object);
+        List<Long> openedAt = new ArrayList<>();
+        // Listed with 100 bytes more than the store serves (rewritten shorter after the listing).
+        FileSourceSplitShim split = new FileSourceSplitShim(path, object.length + 100L);
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ofMillis(1))
+                .opener((p, position) -> {
+                    openedAt.add(position);
+                    return slice(object, (int) Math.min(position, object.length), object.length);
+                })
+                .build();
+
+        List<ObjectRecord> records = split.read(format);
+
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(bytes(events));
+        assertThat(openedAt).containsExactly(0L, (long) object.length);
+    }
+
+    /** A split whose listed length differs from the object's. */
+    private record FileSourceSplitShim(Path path, long length) {
+        List<ObjectRecord> read(FirehoseObjectFormat format) throws IOException {
+            List<ObjectRecord> out = new ArrayList<>();
+            org.apache.flink.connector.file.src.FileSourceSplit split =
+                    new org.apache.flink.connector.file.src.FileSourceSplit("0", path, 0, length, 0, length);
+            try (org.apache.flink.connector.file.src.reader.BulkFormat.Reader<ObjectRecord> reader =
+                    format.createReader(new org.apache.flink.configuration.Configuration(), split)) {
+                org.apache.flink.connector.file.src.reader.BulkFormat.RecordIterator<ObjectRecord> batch;
+                while ((batch = reader.readBatch()) != null) {
+                    RecordAndPosition<ObjectRecord> rp;
+                    while ((rp = batch.next()) != null) {
+                        out.add(rp.getRecord());
+                    }
+                    batch.releaseBatch();
+                }
+            }
+            return out;
+        }
+    }
+
+    @Test
     void aDeniedObjectBlocksItsReaderUntilAllowedThenIsReadWhole() throws Exception {
         List<String> events = FirehoseFixtures.events(30);
         byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
