@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * The bridge's validated configuration. Every value is parsed and checked here, at start, so a
@@ -107,8 +108,9 @@ public final class BridgeConfig {
         positive(values, INPUT_RETRY_MAX_BACKOFF);
         if (values.get(INPUT_RETRY_MAX_BACKOFF).compareTo(values.get(INPUT_RETRY_INITIAL_BACKOFF)) < 0) {
             throw new ConfigException(INPUT_RETRY_MAX_BACKOFF.key() + ": must be at least "
-                    + INPUT_RETRY_INITIAL_BACKOFF.key() + " (" + values.get(INPUT_RETRY_INITIAL_BACKOFF) + "), got "
-                    + values.get(INPUT_RETRY_MAX_BACKOFF));
+                    + INPUT_RETRY_INITIAL_BACKOFF.key() + " ("
+                    + TimeUtils.formatWithHighestUnit(values.get(INPUT_RETRY_INITIAL_BACKOFF)) + "), got "
+                    + TimeUtils.formatWithHighestUnit(values.get(INPUT_RETRY_MAX_BACKOFF)));
         }
         positive(values, DEDUP_TTL);
         positive(values, FALCO_BATCH_MAX_DELAY);
