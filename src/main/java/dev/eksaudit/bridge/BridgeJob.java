@@ -68,7 +68,7 @@ public final class BridgeJob {
         env.getConfig().enableObjectReuse();
 
         DataStream<ObjectRecord> records = env
-                .fromSource(FirehoseSource.fromConfig(config, new FirehoseObjectFormat()), WatermarkStrategy.noWatermarks(), "S3 objects")
+                .fromSource(FirehoseSource.fromConfig(config, FirehoseObjectFormat.fromConfig(config)), WatermarkStrategy.noWatermarks(), "S3 objects")
                 .uid("s3-objects");
 
         SingleOutputStreamOperator<AuditEvent> events = records
