@@ -12,6 +12,8 @@ import dev.eksaudit.bridge.deadletter.DeadLetterSink;
 import dev.eksaudit.bridge.falco.FalcoSinkBuilder;
 import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
 import dev.eksaudit.bridge.source.FirehoseSource;
+import dev.eksaudit.bridge.validate.CheckResult;
+import dev.eksaudit.bridge.validate.CheckpointStorageCheck;
 import java.util.Arrays;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -34,16 +36,26 @@ public final class BridgeJob {
         try {
             config = BridgeConfigLoader.load(args);
         } catch (ConfigException e) {
-            if (!JobEnvironment.startedByJava()) {
-                throw e; // a cluster shows the message; exiting would take its JobManager down
-            }
-            System.err.println("eks-audit-bridge: " + e.getMessage());
-            System.exit(2);
+            refuseToStart(e);
             return;
         }
         StreamExecutionEnvironment env = JobEnvironment.create();
+        CheckResult storage = CheckpointStorageCheck.check(env);
+        if (storage.failed()) {
+            refuseToStart(new ConfigException(storage.name() + ": " + storage.detail()));
+            return;
+        }
         build(env, config);
         env.execute("eks-audit-bridge");
+    }
+
+    /** One line and exit 2 when started by java; on a cluster the exception, which it shows. */
+    private static void refuseToStart(ConfigException e) {
+        if (!JobEnvironment.startedByJava()) {
+            throw e; // a cluster shows the message; exiting would take its JobManager down
+        }
+        System.err.println("eks-audit-bridge: " + e.getMessage());
+        System.exit(2);
     }
 
     /** The dataflow; tests call this with their own environment. */
