@@ -3,6 +3,7 @@ package dev.eksaudit.bridge;
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.BridgeConfigLoader;
 import dev.eksaudit.bridge.config.ConfigException;
+import dev.eksaudit.bridge.config.InputMode;
 import dev.eksaudit.bridge.decode.AuditEvent;
 import dev.eksaudit.bridge.decode.CloudWatchLogsDecoder;
 import dev.eksaudit.bridge.decode.ObjectRecord;
@@ -14,16 +15,27 @@ import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
 import dev.eksaudit.bridge.source.FirehoseSource;
 import dev.eksaudit.bridge.validate.CheckResult;
 import dev.eksaudit.bridge.validate.CheckpointStorageCheck;
+import dev.eksaudit.bridge.validate.SetupChecks;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static dev.eksaudit.bridge.config.BridgeOptions.*;
 
 /** EKS audit logs from S3 to Falco: source, decode, dedup, deliver; checkpoints track the objects. */
 public final class BridgeJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeJob.class);
+
+    /** Runs the setup checks and exits instead of starting the job (not a configuration key). */
+    static final String VALIDATE = "--validate";
+    private static final String CONFIGURATION = "configuration";
 
     private BridgeJob() {}
 
@@ -32,21 +44,77 @@ public final class BridgeJob {
             System.out.print(BridgeConfig.help());
             return;
         }
+        boolean validate = Arrays.asList(args).contains(VALIDATE);
+        String[] options = Arrays.stream(args).filter(a -> !VALIDATE.equals(a)).toArray(String[]::new);
         BridgeConfig config;
         try {
-            config = BridgeConfigLoader.load(args);
+            config = BridgeConfigLoader.load(options);
         } catch (ConfigException e) {
+            if (validate) {
+                finishValidation(List.of(CheckResult.failed(CONFIGURATION, e.getMessage())));
+                return;
+            }
             refuseToStart(e);
             return;
         }
         StreamExecutionEnvironment env = JobEnvironment.create();
-        CheckResult storage = CheckpointStorageCheck.check(env);
-        if (storage.failed()) {
-            refuseToStart(new ConfigException(storage.name() + ": " + storage.detail()));
+        if (validate) {
+            validate(env, config);
+            return;
+        }
+        // The same checks as --validate, logged once. A failure that can clear (Falco not up yet, a
+        // continuous job's input) is a WARN and the job starts; one a run cannot get past stops it
+        // with that one line: JobManager-memory checkpoints, and a bounded run's input or dead letters.
+        List<CheckResult> checks = SetupChecks.run(config, env, BridgeConfigLoader.MANAGED_FLINK_PROPERTIES);
+        CheckResult stop = checks.stream()
+                .filter(c -> c.failed() && (c.name().equals(CheckpointStorageCheck.NAME)
+                        || config.inputMode() == InputMode.BOUNDED && SetupChecks.stopsABoundedRun(c)))
+                .findFirst().orElse(null);
+        for (CheckResult check : checks) {
+            if (check == stop) {
+                continue; // said once, below
+            } else if (check.failed()) {
+                LOG.warn("Setup check: {}", check.line());
+            } else {
+                LOG.info("Setup check: {}", check.line());
+            }
+        }
+        if (stop != null) {
+            refuseToStart(new ConfigException(stop.name() + ": " + stop.detail()
+                    + (stop.name().equals(CheckpointStorageCheck.NAME) ? "" : " (a bounded run stops at start)")));
             return;
         }
         build(env, config);
         env.execute("eks-audit-bridge");
+    }
+
+    /** {@code --validate}: the configuration (the whole dataflow is built, not run), then every setup check. */
+    private static void validate(StreamExecutionEnvironment env, BridgeConfig config) {
+        List<CheckResult> results = new ArrayList<>();
+        try {
+            build(env, config);
+            results.add(CheckResult.passed(CONFIGURATION, "input.path " + config.inputPath() + ", input.mode "
+                    + config.inputMode().name().toLowerCase(java.util.Locale.ROOT) + ", "
+                    + config.falcoUrls().size() + " Falco URL(s)"));
+        } catch (ConfigException e) {
+            finishValidation(List.of(CheckResult.failed(CONFIGURATION, e.getMessage())));
+            return;
+        }
+        results.addAll(SetupChecks.run(config, env, BridgeConfigLoader.MANAGED_FLINK_PROPERTIES));
+        finishValidation(results);
+    }
+
+    /** One line per check on stdout, then exit 0 (all passed or skipped) or 1; no job is started. */
+    private static void finishValidation(List<CheckResult> results) {
+        results.forEach(r -> System.out.println(r.line()));
+        boolean failed = results.stream().anyMatch(CheckResult::failed);
+        if (JobEnvironment.startedByJava()) {
+            System.out.flush();
+            System.exit(failed ? 1 : 0);
+        } else if (failed) {
+            // On a cluster (flink run ... --validate) the submission fails with the first failed line.
+            throw new ConfigException(results.stream().filter(CheckResult::failed).findFirst().get().line());
+        }
     }
 
     /** One line and exit 2 when started by java; on a cluster the exception, which it shows. */
