@@ -71,9 +71,12 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
         otherStreamsSkipped = metrics.counter("otherStreamsSkipped");
         MetricGroup byReason = metrics.addGroup("deadLetters");
         deadLetters = new EnumMap<>(DeadLetterReason.class);
-        // All of them up front, so dashboards show a 0 rather than no series.
+        // All it can produce up front, so dashboards show a 0 rather than no series; not the
+        // sink's own reasons, which would be a counter here that is always 0.
         for (DeadLetterReason reason : DeadLetterReason.values()) {
-            deadLetters.put(reason, byReason.counter(reason.code()));
+            if (!reason.sinkOnly()) {
+                deadLetters.put(reason, byReason.counter(reason.code()));
+            }
         }
     }
 
@@ -158,7 +161,8 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     }
 
     private void deadLetter(Context ctx, DeadLetter letter) {
-        deadLetters.get(reasonOf(letter.reason)).inc();
+        // A sink-only reason never reaches the decoder; counted as unknown-record if one ever did.
+        deadLetters.getOrDefault(reasonOf(letter.reason), deadLetters.get(DeadLetterReason.UNKNOWN_RECORD)).inc();
         ctx.output(DEAD_LETTERS, letter);
         logRateLimited(letter);
     }
