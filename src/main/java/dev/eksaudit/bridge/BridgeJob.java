@@ -13,13 +13,16 @@ import dev.eksaudit.bridge.deadletter.DeadLetterSink;
 import dev.eksaudit.bridge.falco.FalcoSinkBuilder;
 import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
 import dev.eksaudit.bridge.source.FirehoseSource;
+import dev.eksaudit.bridge.summary.RunTotals;
 import dev.eksaudit.bridge.validate.CheckResult;
 import dev.eksaudit.bridge.validate.CheckpointStorageCheck;
 import dev.eksaudit.bridge.validate.SetupChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.core.execution.DetachedJobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -85,7 +88,10 @@ public final class BridgeJob {
             return;
         }
         build(env, config);
-        env.execute("eks-audit-bridge");
+        JobExecutionResult result = env.execute("eks-audit-bridge");
+        if (config.inputMode() == InputMode.BOUNDED && !(result instanceof DetachedJobExecutionResult)) {
+            LOG.info(RunTotals.summary(result));
+        }
     }
 
     /** {@code --validate}: the configuration (the whole dataflow is built, not run), then every setup check. */

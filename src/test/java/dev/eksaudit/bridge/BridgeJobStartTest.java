@@ -71,7 +71,11 @@ class BridgeJobStartTest {
     private static Run bridgeJob(Path confDir, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", System.getProperty("java.class.path")));
+        // Flink 1.20 on Java 17 needs the opens the surefire JVM was started with (pom: flink.java17.opens).
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")).forEach(command::add);
+        command.addAll(List.of(
                 "-Dlog4j.configurationFile=flink-conf/log4j2-local.xml",
                 "-Dlog.file=" + tmp.resolve("bridge.log"),
                 BridgeJob.class.getName()));
@@ -152,6 +156,20 @@ class BridgeJobStartTest {
                 .startsWith("eks-audit-bridge: dead letters: cannot write under " + dlq + ": ")
                 .endsWith(" (a bounded run stops at start)");
         assertThat(run.out).noneMatch(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("Exception"));
+    }
+
+    @Test
+    void aBoundedRunEndsWithOneSummaryLine() throws Exception {
+        Run run = bridgeJob(confDir("summary", true), "--input.mode", "bounded",
+                "--input.path", Path.of("samples/eks-audit").toAbsolutePath().toUri().toString(),
+                "--input.start", "2026-11-26T15:00:00Z", "--input.end", "2026-11-26T16:00:00Z", "--falco.dry-run", "true");
+
+        assertThat(run.exit).as("exit code; stderr %s", run.err).isZero();
+        // The counts are BoundedRunSummaryTest's; here: main logs exactly one such line, last.
+        assertThat(run.out).filteredOn(l -> l.contains("Bounded run finished")).singleElement().asString()
+                .matches(".* INFO  BridgeJob - Bounded run finished in \\d+\\.\\d s: 4 objects, 49 events to Falco, "
+                        + "\\d+ duplicates dropped, dead letters: not-audit-event \\d+");
+        assertThat(run.err).isEmpty();
     }
 
     @Test
