@@ -102,7 +102,7 @@ public final class BridgeJob {
             results.add(CheckResult.passed(CONFIGURATION, "input.path " + config.inputPath() + ", input.mode "
                     + config.inputMode().name().toLowerCase(java.util.Locale.ROOT) + ", "
                     + config.falcoUrls().size() + " Falco URL(s)"));
-        } catch (ConfigException e) {
+        } catch (IllegalArgumentException e) { // ConfigException, and the builders' own checks
             finishValidation(List.of(CheckResult.failed(CONFIGURATION, e.getMessage())));
             return;
         }
