@@ -45,4 +45,9 @@ public enum DeadLetterReason {
     public String code() {
         return code;
     }
+
+    /** Only the Falco sink produces it (the decoder never does, so it registers no counter for it). */
+    public boolean sinkOnly() {
+        return this == FALCO_REJECTED || this == FALCO_UNREACHABLE;
+    }
 }
