@@ -55,8 +55,66 @@ class ShadedJarIT {
 
     @Test
     void startsBridgeJob() throws IOException {
-        assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo("dev.eksaudit.bridge.BridgeJob");
-        assertThat(entries).contains("dev/eksaudit/bridge/BridgeJob.class");
+        // The launcher starts BridgeJob; clusters may name BridgeJob as entry class directly.
+        assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo("dev.eksaudit.bridge.BridgeLauncher");
+        assertThat(entries).contains("dev/eksaudit/bridge/BridgeJob.class", "dev/eksaudit/bridge/BridgeLauncher.class");
+    }
+
+    /** The README's command, with only a JRE and the jar: no Flink on the classpath. */
+    @Test
+    void helpWorksWithJavaDashJarAlone() throws Exception {
+        Run run = javaJar("--help");
+
+        assertThat(run.exit).as("exit code; stderr: %s", run.err).isZero();
+        assertThat(run.err).isEmpty();
+        assertThat(run.out).isEqualTo(dev.eksaudit.bridge.config.BridgeConfig.help());
+    }
+
+    @Test
+    void withoutFlinkAnythingButHelpIsOneLineAndExit2() throws Exception {
+        Run run = javaJar("--input.path", "s3://bucket/eks/");
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.out).isEmpty();
+        assertThat(run.err.lines()).singleElement().asString()
+                .startsWith("eks-audit-bridge: Flink 1.20 is not on the classpath: submit this jar to a Flink cluster");
+    }
+
+    /** Only the job's own package and META-INF at the root; multi-release folders only in a Multi-Release jar. */
+    @Test
+    void noStrayRootResourcesOrMultiReleaseFolders() throws IOException {
+        assertThat(entries).filteredOn(e -> !e.endsWith("/"))
+                .filteredOn(e -> !e.startsWith("META-INF/") && !e.startsWith("dev/eksaudit/bridge/"))
+                // httpclient5's public suffix list: data under its own unique name, loaded by that path.
+                .containsExactly("org/publicsuffix/list/effective_tld_names.dat");
+        assertThat(entries).doesNotContain("config.properties");
+        assertThat(jar.getManifest().getMainAttributes().getValue("Multi-Release")).isNull();
+        assertThat(entries).noneMatch(e -> e.startsWith("META-INF/versions/"));
+    }
+
+    private static final class Run {
+        int exit;
+        String out;
+        String err;
+    }
+
+    private static Run javaJar(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().remove("CLASSPATH");
+        Path out = Files.createTempFile("jar-out", ".txt");
+        Path err = Files.createTempFile("jar-err", ".txt");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("java -jar finished").isTrue();
+        Run run = new Run();
+        run.exit = process.exitValue();
+        run.out = Files.readString(out);
+        run.err = Files.readString(err);
+        Files.delete(out);
+        Files.delete(err);
+        return run;
     }
 
     @Test

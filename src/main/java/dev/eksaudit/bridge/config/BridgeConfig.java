@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * The bridge's validated configuration. Every value is parsed and checked here, at start, so a
@@ -128,6 +129,16 @@ public final class BridgeConfig {
                     && !endAt.isAfter(Instant.parse(start))) {
                 throw new ConfigException(INPUT_END.key() + ": must be after " + INPUT_START.key() + " (" + start + ")");
             }
+        }
+        positive(values, INPUT_MISSING_OBJECT_TIMEOUT);
+        positive(values, INPUT_DENIED_TIMEOUT);
+        positive(values, INPUT_RETRY_INITIAL_BACKOFF);
+        positive(values, INPUT_RETRY_MAX_BACKOFF);
+        if (values.get(INPUT_RETRY_MAX_BACKOFF).compareTo(values.get(INPUT_RETRY_INITIAL_BACKOFF)) < 0) {
+            throw new ConfigException(INPUT_RETRY_MAX_BACKOFF.key() + ": must be at least "
+                    + INPUT_RETRY_INITIAL_BACKOFF.key() + " ("
+                    + TimeUtils.formatWithHighestUnit(values.get(INPUT_RETRY_INITIAL_BACKOFF)) + "), got "
+                    + TimeUtils.formatWithHighestUnit(values.get(INPUT_RETRY_MAX_BACKOFF)));
         }
         positive(values, DEDUP_TTL);
         positive(values, FALCO_BATCH_MAX_DELAY);

@@ -72,6 +72,31 @@ public final class BridgeOptions {
             .noDefaultValue()
             .withDescription("Bounded mode only: an ISO-8601 instant; with input.start, the hour folders to replay.");
 
+    public static final ConfigOption<Duration> INPUT_MISSING_OBJECT_TIMEOUT = key("input.missing-object-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(10))
+            .withDescription("How long a listed object may answer 404 NoSuchKey (deleted after listing) before it "
+                    + "becomes an unreadable-object dead letter. Every other storage error is retried forever.");
+
+    public static final ConfigOption<Duration> INPUT_DENIED_TIMEOUT = key("input.denied-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(2))
+            .withDescription("Bounded mode only: a permission or credential error (403, KMS, STS) that blocks one "
+                    + "object longer than this stops the job, without restarts, naming the key, status and S3 "
+                    + "error code. A continuous job waits for the fix instead.");
+
+    public static final ConfigOption<Duration> INPUT_RETRY_INITIAL_BACKOFF = key("input.retry.initial-backoff")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(1))
+            .withDescription("First wait after a failed S3 open or read; doubles per attempt, with jitter, and "
+                    + "starts over once the read makes progress.");
+
+    public static final ConfigOption<Duration> INPUT_RETRY_MAX_BACKOFF = key("input.retry.max-backoff")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("Longest wait between two attempts on one object; also how soon reading resumes "
+                    + "after a permission error is fixed.");
+
     public static final ConfigOption<String> DECODE_LOG_STREAM_PREFIX = key("decode.log-stream-prefix")
             .stringType()
             .defaultValue("kube-apiserver-audit-")
@@ -201,6 +226,10 @@ public final class BridgeOptions {
             INPUT_PARTITIONING,
             INPUT_START,
             INPUT_END,
+            INPUT_MISSING_OBJECT_TIMEOUT,
+            INPUT_DENIED_TIMEOUT,
+            INPUT_RETRY_INITIAL_BACKOFF,
+            INPUT_RETRY_MAX_BACKOFF,
             DECODE_LOG_STREAM_PREFIX,
             DEDUP_TTL,
             DLQ_PATH,

@@ -7,7 +7,7 @@ package dev.eksaudit.bridge.deadletter;
 public enum DeadLetterReason {
     /** The object holds no bytes at all. */
     EMPTY_OBJECT("empty-object"),
-    /** The object could not be opened or read (deleted, access denied), after retries. */
+    /** The object answered "not found" for all of {@code input.missing-object-timeout}; other storage errors are retried forever. */
     UNREADABLE_OBJECT("unreadable-object"),
     /** A gzip member is cut short (the object ends inside it). */
     TRUNCATED_GZIP("truncated-gzip"),
@@ -44,5 +44,10 @@ public enum DeadLetterReason {
 
     public String code() {
         return code;
+    }
+
+    /** Only the Falco sink produces it (the decoder never does, so it registers no counter for it). */
+    public boolean sinkOnly() {
+        return this == FALCO_REJECTED || this == FALCO_UNREACHABLE;
     }
 }

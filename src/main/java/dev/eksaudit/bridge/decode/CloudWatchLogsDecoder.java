@@ -2,8 +2,10 @@ package dev.eksaudit.bridge.decode;
 
 import dev.eksaudit.bridge.deadletter.DeadLetter;
 import dev.eksaudit.bridge.deadletter.DeadLetterReason;
+import dev.eksaudit.bridge.summary.RunTotals;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -44,6 +46,8 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     private transient Counter controlMessagesSkipped;
     private transient Counter otherStreamsSkipped;
     private transient Map<DeadLetterReason, Counter> deadLetters;
+    private transient LongCounter objectsTotal;
+    private transient Map<DeadLetterReason, LongCounter> deadLetterTotals;
     private transient long logWindowStart;
     private transient int loggedInWindow;
     private transient long suppressed;
@@ -65,15 +69,25 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
         validator = new AuditEventValidator(maxEventBytes);
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         objectsRead = metrics.counter("objectsRead");
+        // Totals for the bounded run's summary line (accumulators come back with the job's result).
+        objectsTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(RunTotals.OBJECTS, objectsTotal);
+        deadLetterTotals = new EnumMap<>(DeadLetterReason.class);
         bytesRead = metrics.counter("bytesRead");
         eventsDecoded = metrics.counter("eventsDecoded");
         controlMessagesSkipped = metrics.counter("controlMessagesSkipped");
         otherStreamsSkipped = metrics.counter("otherStreamsSkipped");
         MetricGroup byReason = metrics.addGroup("deadLetters");
         deadLetters = new EnumMap<>(DeadLetterReason.class);
-        // All of them up front, so dashboards show a 0 rather than no series.
+        // All it can produce up front, so dashboards show a 0 rather than no series; not the
+        // sink's own reasons, which would be a counter here that is always 0.
         for (DeadLetterReason reason : DeadLetterReason.values()) {
-            deadLetters.put(reason, byReason.counter(reason.code()));
+            if (!reason.sinkOnly()) {
+                deadLetters.put(reason, byReason.counter(reason.code()));
+                LongCounter total = new LongCounter();
+                getRuntimeContext().addAccumulator(RunTotals.deadLetters(reason), total);
+                deadLetterTotals.put(reason, total);
+            }
         }
     }
 
@@ -81,6 +95,7 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     public void processElement(ObjectRecord record, Context ctx, Collector<AuditEvent> out) {
         if (record.index == 0) {
             objectsRead.inc();
+            objectsTotal.add(1);
         }
         byte[] payload = record.payload == null ? new byte[0] : record.payload;
         bytesRead.inc(payload.length);
@@ -158,7 +173,10 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     }
 
     private void deadLetter(Context ctx, DeadLetter letter) {
-        deadLetters.get(reasonOf(letter.reason)).inc();
+        // A sink-only reason never reaches the decoder; counted as unknown-record if one ever did.
+        DeadLetterReason reason = deadLetters.containsKey(reasonOf(letter.reason)) ? reasonOf(letter.reason) : DeadLetterReason.UNKNOWN_RECORD;
+        deadLetters.get(reason).inc();
+        deadLetterTotals.get(reason).add(1);
         ctx.output(DEAD_LETTERS, letter);
         logRateLimited(letter);
     }

@@ -2,7 +2,9 @@ package dev.eksaudit.bridge.dedup;
 
 import dev.eksaudit.bridge.decode.AuditEvent;
 import dev.eksaudit.bridge.decode.Stage;
+import dev.eksaudit.bridge.summary.RunTotals;
 import java.time.Duration;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -26,6 +28,8 @@ public class StageDeduplicator extends KeyedProcessFunction<String, AuditEvent, 
     private final Duration ttl;
     private transient ValueState<Integer> seenStages;
     private transient Counter duplicatesDropped;
+    private transient LongCounter duplicatesTotal;
+    private transient LongCounter forwardedTotal;
 
     public StageDeduplicator(Duration ttl) {
         this.ttl = ttl;
@@ -37,6 +41,11 @@ public class StageDeduplicator extends KeyedProcessFunction<String, AuditEvent, 
         descriptor.enableTimeToLive(ttlConfig(ttl));
         seenStages = getRuntimeContext().getState(descriptor);
         duplicatesDropped = getRuntimeContext().getMetricGroup().counter("duplicatesDropped");
+        // Totals for the bounded run's summary line (accumulators come back with the job's result).
+        duplicatesTotal = new LongCounter();
+        forwardedTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(RunTotals.DUPLICATES, duplicatesTotal);
+        getRuntimeContext().addAccumulator(RunTotals.EVENTS_TO_FALCO, forwardedTotal);
     }
 
     static StateTtlConfig ttlConfig(Duration ttl) {
@@ -60,9 +69,11 @@ public class StageDeduplicator extends KeyedProcessFunction<String, AuditEvent, 
         int mask = seen == null ? 0 : seen;
         if ((mask & bit) != 0) {
             duplicatesDropped.inc();
+            duplicatesTotal.add(1);
             return;
         }
         seenStages.update(mask | bit);
+        forwardedTotal.add(1);
         out.collect(event);
     }
 }

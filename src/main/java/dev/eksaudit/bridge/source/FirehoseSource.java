@@ -4,7 +4,9 @@ import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.BridgeOptions;
 import dev.eksaudit.bridge.config.ConfigException;
 import dev.eksaudit.bridge.config.InputMode;
+import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
 import dev.eksaudit.bridge.decode.ObjectRecord;
+import dev.eksaudit.bridge.decode.StorageRetryMetrics;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -119,7 +121,12 @@ public final class FirehoseSource
     public SourceReader<ObjectRecord, FileSourceSplit> createReader(SourceReaderContext readerContext) {
         ObjectAgeFormat.Age age = new ObjectAgeFormat.Age(clock);
         readerContext.metricGroup().gauge("objectAgeMs", age);
-        return new FileSourceReader<>(readerContext, new ObjectAgeFormat(format, age), readerContext.getConfiguration());
+        // storageRetries and objectsBlocked live on the reader's group too; the format is the one
+        // that sees storage errors, so it gets them bound here, on the TaskManager.
+        BulkFormat<ObjectRecord, FileSourceSplit> readerFormat = format instanceof FirehoseObjectFormat
+                ? ((FirehoseObjectFormat) format).withMetrics(StorageRetryMetrics.register(readerContext.metricGroup()))
+                : format;
+        return new FileSourceReader<>(readerContext, new ObjectAgeFormat(readerFormat, age), readerContext.getConfiguration());
     }
 
     @Override

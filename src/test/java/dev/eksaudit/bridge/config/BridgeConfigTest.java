@@ -79,6 +79,9 @@ class BridgeConfigTest {
         "bad start|--input.start|yesterday|input.start: invalid value 'yesterday', expected earliest, latest or an ISO-8601 instant",
         "end without bounded|--input.end|2026-11-21T00:00:00Z|input.end: only allowed with input.mode bounded",
         "no in-flight|--falco.max-in-flight|0|falco.max-in-flight: must be at least 1, got 0",
+        "zero missing-object timeout|--input.missing-object-timeout|0 s|input.missing-object-timeout: must be a positive duration",
+        "zero denied timeout|--input.denied-timeout|0 s|input.denied-timeout: must be a positive duration",
+        "max backoff below initial|--input.retry.max-backoff|100 ms|input.retry.max-backoff: must be at least input.retry.initial-backoff (1 s), got 100 ms",
     })
     void rejectsWithOneLineNamingTheKey(String name, String key, String value, String message) {
         String[] args = name.equals("missing input.path")

@@ -287,69 +287,220 @@ class FirehoseObjectFormatTest {
     }
 
     @Test
-    void missingObjectIsRetriedThenOneUnreadableObject() throws Exception {
+    void anObjectNotFoundForTheWholeTimeoutIsOneUnreadableObject() throws Exception {
         AtomicInteger opens = new AtomicInteger();
+        StorageRetryMetrics metrics = StorageRetryMetrics.unregistered();
         FirehoseObjectFormat format = FirehoseObjectFormat.builder()
-                .initialBackoff(java.time.Duration.ZERO)
-                .readAttempts(3)
-                .opener(p -> {
+                .initialBackoff(java.time.Duration.ofMillis(10))
+                .maxBackoff(java.time.Duration.ofMillis(40))
+                .missingObjectTimeout(java.time.Duration.ofMillis(300))
+                .opener((p, position) -> {
                     opens.incrementAndGet();
                     return p.getFileSystem().open(p);
                 })
-                .build();
+                .build()
+                .withMetrics(metrics);
         Path missing = new Path(dir.resolve("missing").toUri());
 
+        long started = System.nanoTime();
         List<ObjectRecord> records = records(format, missing);
 
-        assertThat(opens).hasValue(3);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(300));
+        assertThat(opens.get()).isGreaterThan(2);
         assertThat(failures(records)).containsExactly("unreadable-object");
-        assertThat(records.get(0).detail).contains("FileNotFoundException");
+        assertThat(records.get(0).detail).startsWith("not found: (FileNotFoundException) for ")
+                .contains("(input.missing-object-timeout 300 ms)").contains("0 records delivered before");
+        assertThat(metrics.retries()).isEqualTo(opens.get());
+        assertThat(metrics.objectsBlocked()).isZero();
+    }
+
+    @Test
+    void anObjectThatIsNotFoundForAWhileAndThenAppearsIsReadWhole() throws Exception {
+        List<String> events = FirehoseFixtures.events(20);
+        byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
+        AtomicInteger opens = new AtomicInteger();
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ofMillis(1))
+                .missingObjectTimeout(java.time.Duration.ofMinutes(10))
+                .opener((p, position) -> {
+                    if (opens.incrementAndGet() <= 5) {
+                        throw new java.io.FileNotFoundException("No such file or directory: " + p);
+                    }
+                    return new ByteArrayInputStream(object);
+                })
+                .build();
+
+        List<ObjectRecord> records = records(format, write(dir, "o", object));
+
+        assertThat(opens).hasValue(6);
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(bytes(events));
     }
 
     @ParameterizedTest
     @EnumSource(Layout.class)
-    void storageErrorMidObjectIsRetriedWithoutLosingOrRepeatingRecords(Layout layout) throws Exception {
+    void storageErrorsMidObjectResumeAtTheByteWithoutLosingOrRepeatingRecords(Layout layout) throws Exception {
         List<String> events = FirehoseFixtures.events(200);
         byte[] object = FirehoseFixtures.object(layout, events);
-        Files.write(dir.resolve("o"), object);
-        AtomicInteger opens = new AtomicInteger();
+        // Twenty resets spread over the object, far more than any attempt limit: each one follows
+        // progress, so none of them adds up to a dead letter.
+        int cuts = 20;
+        List<Long> openedAt = new ArrayList<>();
         FirehoseObjectFormat format = FirehoseObjectFormat.builder()
-                .initialBackoff(java.time.Duration.ZERO)
+                .initialBackoff(java.time.Duration.ofMillis(1))
+                .maxBackoff(java.time.Duration.ofMillis(5))
                 .batchRecords(3)
-                .opener(p -> {
-                    int attempt = opens.incrementAndGet();
-                    // First two opens break after a part of the object, the third reads it all.
-                    return attempt < 3 ? failingAfter(object, object.length * attempt / 3) : new ByteArrayInputStream(object);
+                .opener((p, position) -> {
+                    openedAt.add(position);
+                    int attempt = openedAt.size();
+                    long cutAt = attempt <= cuts ? (long) object.length * attempt / (cuts + 1) : object.length;
+                    return slice(object, (int) position, (int) cutAt);
                 })
                 .build();
 
-        List<ObjectRecord> records = records(format, new Path(dir.resolve("o").toUri()));
+        List<ObjectRecord> records = records(format, write(dir, "o", object));
 
-        assertThat(opens).hasValue(3);
         assertThat(failures(records)).containsOnlyNulls();
         assertThat(payloads(records)).containsExactlyElementsOf(expectedValues(layout, events));
+        // Every re-open starts at the byte the previous connection broke at: nothing is downloaded twice.
+        List<Long> expectedStarts = new ArrayList<>();
+        expectedStarts.add(0L);
+        for (int attempt = 1; attempt <= cuts; attempt++) {
+            expectedStarts.add((long) object.length * attempt / (cuts + 1));
+        }
+        assertThat(openedAt).containsExactlyElementsOf(expectedStarts);
     }
 
     @Test
-    void storageErrorsBeyondTheAttemptsEndWithUnreadableObjectAfterTheGoodRecords() throws Exception {
-        List<String> events = FirehoseFixtures.events(30);
+    void aBodyEndingBeforeTheListedLengthIsResumedNotTakenAsTheEnd() throws Exception {
+        List<String> events = FirehoseFixtures.events(50);
         byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
-        Files.write(dir.resolve("o"), object);
+        List<Long> openedAt = new ArrayList<>();
         FirehoseObjectFormat format = FirehoseObjectFormat.builder()
-                .initialBackoff(java.time.Duration.ZERO)
-                .readAttempts(2)
-                .batchRecords(1)
-                .opener(p -> failingAfter(object, object.length / 2))
+                .initialBackoff(java.time.Duration.ofMillis(1))
+                .opener((p, position) -> {
+                    openedAt.add(position);
+                    // The first body ends cleanly (EOF, no exception) half way: a silently cut connection.
+                    return openedAt.size() == 1 ? new ByteArrayInputStream(object, 0, object.length / 2)
+                            : slice(object, (int) position, object.length);
+                })
                 .build();
 
-        List<ObjectRecord> records = records(format, new Path(dir.resolve("o").toUri()));
+        List<ObjectRecord> records = records(format, write(dir, "o", object));
 
-        ObjectRecord last = records.get(records.size() - 1);
-        assertThat(last.failure).isEqualTo("unreadable-object");
-        assertThat(last.index).isEqualTo(records.size() - 1);
-        List<ObjectRecord> good = records.subList(0, records.size() - 1);
-        assertThat(good).isNotEmpty();
-        assertThat(payloads(good)).containsExactlyElementsOf(bytes(events).subList(0, good.size()));
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(bytes(events));
+        assertThat(openedAt).containsExactly(0L, (long) object.length / 2);
+    }
+
+    @Test
+    void anObjectShorterThanListedEndsWhereAFreshOpenEndsInsteadOfBlocking() throws Exception {
+        List<String> events = FirehoseFixtures.events(10);
+        byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
+        Path path = write(dir, "o", object);
+        List<Long> openedAt = new ArrayList<>();
+        // Listed with 100 bytes more than the store serves (rewritten shorter after the listing).
+        FileSourceSplitShim split = new FileSourceSplitShim(path, object.length + 100L);
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ofMillis(1))
+                .opener((p, position) -> {
+                    openedAt.add(position);
+                    return slice(object, (int) Math.min(position, object.length), object.length);
+                })
+                .build();
+
+        List<ObjectRecord> records = split.read(format);
+
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(bytes(events));
+        assertThat(openedAt).containsExactly(0L, (long) object.length);
+    }
+
+    /** A split whose listed length differs from the object's. */
+    private record FileSourceSplitShim(Path path, long length) {
+        List<ObjectRecord> read(FirehoseObjectFormat format) throws IOException {
+            List<ObjectRecord> out = new ArrayList<>();
+            org.apache.flink.connector.file.src.FileSourceSplit split =
+                    new org.apache.flink.connector.file.src.FileSourceSplit("0", path, 0, length, 0, length);
+            try (org.apache.flink.connector.file.src.reader.BulkFormat.Reader<ObjectRecord> reader =
+                    format.createReader(new org.apache.flink.configuration.Configuration(), split)) {
+                org.apache.flink.connector.file.src.reader.BulkFormat.RecordIterator<ObjectRecord> batch;
+                while ((batch = reader.readBatch()) != null) {
+                    RecordAndPosition<ObjectRecord> rp;
+                    while ((rp = batch.next()) != null) {
+                        out.add(rp.getRecord());
+                    }
+                    batch.releaseBatch();
+                }
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void aDeniedObjectBlocksItsReaderUntilAllowedThenIsReadWhole() throws Exception {
+        List<String> events = FirehoseFixtures.events(30);
+        byte[] object = FirehoseFixtures.object(Layout.EVENTS, events);
+        StorageRetryMetrics metrics = StorageRetryMetrics.unregistered();
+        List<Integer> blockedWhileDenied = new ArrayList<>();
+        AtomicInteger opens = new AtomicInteger();
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ofMillis(1))
+                .maxBackoff(java.time.Duration.ofMillis(10))
+                .missingObjectTimeout(java.time.Duration.ofMillis(1))
+                .opener((p, position) -> {
+                    if (opens.incrementAndGet() <= 8) {
+                        blockedWhileDenied.add(metrics.objectsBlocked());
+                        throw new java.nio.file.AccessDeniedException(p.toString(), null, "Forbidden");
+                    }
+                    return new ByteArrayInputStream(object);
+                })
+                .build()
+                .withMetrics(metrics);
+
+        List<ObjectRecord> records = records(format, write(dir, "o", object));
+
+        assertThat(failures(records)).containsOnlyNulls();
+        assertThat(payloads(records)).containsExactlyElementsOf(bytes(events));
+        // Blocked from the first denial on (the first open saw 0), never dead-lettered, even with a
+        // missing-object timeout far shorter than the denial: that timeout is for 404 only.
+        assertThat(blockedWhileDenied).containsExactly(0, 1, 1, 1, 1, 1, 1, 1);
+        assertThat(metrics.retries()).isEqualTo(8);
+        assertThat(metrics.objectsBlocked()).isZero();
+    }
+
+    @Test
+    void aReaderWaitingOnADeniedObjectEndsWhenInterruptedAndIsNoLongerBlocked() throws Exception {
+        StorageRetryMetrics metrics = StorageRetryMetrics.unregistered();
+        FirehoseObjectFormat format = FirehoseObjectFormat.builder()
+                .initialBackoff(java.time.Duration.ofSeconds(30))
+                .opener((p, position) -> {
+                    throw new java.nio.file.AccessDeniedException(p.toString(), null, "Forbidden");
+                })
+                .build()
+                .withMetrics(metrics);
+        Path path = write(dir, "o", FirehoseFixtures.object(Layout.EVENTS, FirehoseFixtures.events(3)));
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread fetcher = new Thread(() -> {
+            try {
+                records(format, path);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        fetcher.start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (metrics.objectsBlocked() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(metrics.objectsBlocked()).isEqualTo(1);
+
+        fetcher.interrupt();
+        fetcher.join(10_000);
+
+        assertThat(fetcher.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(java.io.InterruptedIOException.class);
+        assertThat(metrics.objectsBlocked()).isZero();
     }
 
     @Test
@@ -391,29 +542,33 @@ class FirehoseObjectFormatTest {
         throw new AssertionError("not found");
     }
 
-    private static InputStream failingAfter(byte[] object, int bytes) {
+    /** Bytes {@code from} to {@code cut} of the object, then a connection reset (none if the cut is the end). */
+    private static InputStream slice(byte[] object, int from, int cut) {
         return new InputStream() {
-            private int pos;
+            private int pos = from;
 
             @Override
             public int read() throws IOException {
-                if (pos >= bytes) {
-                    throw new IOException("Connection reset");
-                }
-                return object[pos++] & 0xff;
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
-                if (pos >= bytes) {
-                    throw new IOException("Connection reset");
+                if (pos >= cut) {
+                    if (cut >= object.length) {
+                        return -1;
+                    }
+                    throw new java.net.SocketException("Connection reset");
                 }
-                int n = Math.min(len, bytes - pos);
+                int n = Math.min(len, cut - pos);
                 System.arraycopy(object, pos, b, off, n);
                 pos += n;
                 return n;
             }
         };
     }
+
+
 
 }
