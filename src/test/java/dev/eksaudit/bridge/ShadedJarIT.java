@@ -53,6 +53,22 @@ class ShadedJarIT {
                 .matches("eks-audit-bridge-[0-9][^-]*(-SNAPSHOT)?-flink" + Pattern.quote(System.getProperty("flink.runtime")) + "\\.jar");
     }
 
+    /**
+     * Built from its runtime's source root (src/flink1/java or src/flink2/java): only the 2.x
+     * writer base owns AsyncSink's buffer (its own RequestBuffer), and only the 1.20 sink base
+     * implements 1.x's createWriter(InitContext).
+     */
+    @Test
+    void carriesTheVersionSpecificClassesOfItsRuntime() throws IOException {
+        boolean flink2 = !System.getProperty("flink.runtime").startsWith("1.");
+        assertThat(entries.contains("dev/eksaudit/bridge/falco/FalcoAsyncSinkWriter$CountingBuffer.class")).isEqualTo(flink2);
+        String sinkBase;
+        try (InputStream in = jar.getInputStream(jar.getEntry("dev/eksaudit/bridge/falco/FalcoAsyncSinkBase.class"))) {
+            sinkBase = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        assertThat(sinkBase.contains("org/apache/flink/api/connector/sink2/Sink$InitContext")).isEqualTo(!flink2);
+    }
+
     @Test
     void startsBridgeJob() throws IOException {
         // The launcher starts BridgeJob; clusters may name BridgeJob as entry class directly.
