@@ -29,10 +29,12 @@ public final class BridgeConfig {
 
     private final Configuration values;
     private final List<URI> falcoUrls;
+    private final InputPaths inputPaths;
 
-    private BridgeConfig(Configuration values, List<URI> falcoUrls) {
+    private BridgeConfig(Configuration values, List<URI> falcoUrls, InputPaths inputPaths) {
         this.values = values;
         this.falcoUrls = falcoUrls;
+        this.inputPaths = inputPaths;
     }
 
     /** Parses {@code --key value} arguments. */
@@ -72,7 +74,14 @@ public final class BridgeConfig {
         }
 
         String input = require(values, INPUT_PATH);
-        checkUri(INPUT_PATH.key(), input, INPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
+        InputPaths inputPaths = InputPaths.parse(INPUT_PATH.key(), input);
+        if (inputPaths.size() > 1) {
+            // Parsed and checked already, so a list is ready for the multi-path enumerator; until
+            // then reading only the first path would silently miss the others.
+            throw new ConfigException(INPUT_PATH.key() + ": " + inputPaths.size() + " paths given; this build "
+                    + "reads one path per job (run one job per path until several paths are supported)");
+        }
+        checkNameFormat(values.get(CLUSTER_NAME_FORMAT));
         values.getOptional(DLQ_PATH)
                 .ifPresent(dlq -> checkUri(DLQ_PATH.key(), dlq, OUTPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/"));
         if (values.get(DECODE_LOG_STREAM_PREFIX).isEmpty()) {
@@ -145,7 +154,7 @@ public final class BridgeConfig {
                 urls.add(uri);
             }
         }
-        return new BridgeConfig(values, List.copyOf(urls));
+        return new BridgeConfig(values, List.copyOf(urls), inputPaths);
     }
 
     public <T> T get(ConfigOption<T> option) {
@@ -156,8 +165,18 @@ public final class BridgeConfig {
         return values.getOptional(option);
     }
 
+    /**
+     * The one path the source lists, without its name: exactly {@code input.path} when that is a
+     * single unnamed path.
+     */
     public String inputPath() {
-        return values.get(INPUT_PATH);
+        InputPaths.InputPath only = inputPaths.all().get(0);
+        return only.name == null ? values.get(INPUT_PATH) : only.uri;
+    }
+
+    /** Every {@code input.path} item, with its name if given. */
+    public InputPaths inputPaths() {
+        return inputPaths;
     }
 
     public InputMode inputMode() {
@@ -266,6 +285,15 @@ public final class BridgeConfig {
             throw new ConfigException(key + ": '" + value + "' has scheme " + uri.getScheme() + "; expected " + allowed);
         }
         return uri;
+    }
+
+    /** Only {cluster} and {account}, and {cluster} at least once: names must tell clusters apart. */
+    static void checkNameFormat(String format) {
+        String rest = format.replace("{cluster}", "").replace("{account}", "");
+        if (!format.contains("{cluster}") || rest.contains("{") || rest.contains("}")) {
+            throw new ConfigException(CLUSTER_NAME_FORMAT.key() + ": invalid value '" + format
+                    + "', expected text with {cluster} and optionally {account}, e.g. {account}/{cluster}");
+        }
     }
 
     private static Instant instant(String key, String value, String allowed) {

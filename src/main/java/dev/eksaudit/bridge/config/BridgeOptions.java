@@ -17,7 +17,9 @@ public final class BridgeOptions {
     public static final ConfigOption<String> INPUT_PATH = key("input.path")
             .stringType()
             .noDefaultValue()
-            .withDescription("Required. Where Firehose writes: s3://bucket/prefix/ or file:///abs/dir/.");
+            .withDescription("Required. Where Firehose writes: s3://bucket/prefix/ or file:///abs/dir/; "
+                    + "name=s3://bucket/prefix/ names the cluster of the events under it (annotations.cluster_name). "
+                    + "Comma-separated lists are parsed and checked; this build reads one path per job.");
 
     public static final ConfigOption<InputMode> INPUT_MODE = key("input.mode")
             .enumType(InputMode.class)
@@ -56,6 +58,20 @@ public final class BridgeOptions {
             .stringType()
             .defaultValue("kube-apiserver-audit-")
             .withDescription("Only CloudWatch Logs streams whose name starts with this carry audit events.");
+
+    public static final ConfigOption<Boolean> CLUSTER_TAGGING = key("cluster.tagging")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("true: every event gets annotations.cluster_name (Falco's ka.cluster.name): the input "
+                    + "path's name, else the cluster of the log group /aws/eks/<cluster>/cluster; an event that "
+                    + "has one keeps it. false: events are forwarded untouched (per-cluster metrics stay).");
+
+    public static final ConfigOption<String> CLUSTER_NAME_FORMAT = key("cluster.name-format")
+            .stringType()
+            .defaultValue("{cluster}")
+            .withDescription("The cluster name made from a log group: {cluster} is the EKS cluster, {account} "
+                    + "the envelope's owner (AWS account), e.g. {account}/{cluster} when names repeat across accounts. "
+                    + "Path names are used as written.");
 
     public static final ConfigOption<Duration> DEDUP_TTL = key("dedup.ttl")
             .durationType()
@@ -168,6 +184,8 @@ public final class BridgeOptions {
             INPUT_START,
             INPUT_END,
             DECODE_LOG_STREAM_PREFIX,
+            CLUSTER_TAGGING,
+            CLUSTER_NAME_FORMAT,
             DEDUP_TTL,
             DLQ_PATH,
             FALCO_URL,
