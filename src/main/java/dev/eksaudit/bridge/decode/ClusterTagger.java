@@ -1,5 +1,6 @@
 package dev.eksaudit.bridge.decode;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ClusterTagger {
 
+    private static final JsonFactory JSON = new JsonFactory();
     private static final byte[] MEMBER = "\"cluster_name\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OBJECT_START = "\"annotations\":{".getBytes(StandardCharsets.US_ASCII);
 
@@ -62,6 +64,32 @@ public final class ClusterTagger {
         void closed(JsonParser p) {
             closeAt = p.currentTokenLocation().getByteOffset();
         }
+    }
+
+    /**
+     * The event's {@code annotations.cluster_name} when it is a string, else null (also for JSON
+     * that does not parse). Streams the top level; for the rare paths that have only the bytes,
+     * such as entries restored from a checkpoint.
+     */
+    public static String clusterNameOf(byte[] json) {
+        Place place = new Place();
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                place.member(field, v, p);
+                if (place.annotations != null) {
+                    return place.clusterName;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
     }
 
     /** {@code name} as a JSON string literal, quotes included, UTF-8. */

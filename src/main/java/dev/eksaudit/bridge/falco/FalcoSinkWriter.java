@@ -63,6 +63,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     private final Histogram requestLatencyMs;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final EventTimeLag eventTimeLag = new EventTimeLag(System::currentTimeMillis);
+    private final ClusterDeliveries clusterDeliveries;
 
     private final MailboxExecutor mailbox;
     private final int maxBufferedEntries;
@@ -129,6 +130,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
+        this.clusterDeliveries = new ClusterDeliveries(metrics, System::currentTimeMillis);
         metrics.gauge("bufferedEvents", () -> bufferedEntries);
         metrics.gauge("bufferedBytes", () -> bufferedBytes);
         if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
@@ -257,6 +259,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         if (settings.dryRun) {
             logDryRun(sendable);
             eventTimeLag.delivered(sendable);
+            clusterDeliveries.delivered(sendable);
             worker.execute(() -> finish(round, handler));
             return;
         }
@@ -284,6 +287,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
                 endpoints.succeeded(url);
                 eventsSent.inc(batch.size());
                 eventTimeLag.delivered(batch);
+                clusterDeliveries.delivered(batch);
                 batchesSent.inc();
                 return CompletableFuture.completedFuture(null);
             }
