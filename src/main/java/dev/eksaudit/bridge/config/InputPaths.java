@@ -27,6 +27,7 @@ public final class InputPaths implements Serializable {
     private static final Pattern NAMED = Pattern.compile("^(" + NAME + ")=([A-Za-z][A-Za-z0-9+.-]*://.*)$");
     /** Anything before '=' that is not a scheme-bearing URI: a name attempt, checked so a typo fails. */
     private static final Pattern NAME_ATTEMPT = Pattern.compile("^([^:/]*)=([A-Za-z][A-Za-z0-9+.-]*://.*)$");
+    private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):");
     private static final Set<String> SCHEMES = Set.of("s3", "s3a", "s3p", "file");
     private static final String ALLOWED = "s3://bucket/prefix/ or file:///abs/dir/, optionally named "
             + "name=s3://bucket/prefix/ (name: letters, digits, '_', '.', '-', starting with a letter or digit), "
@@ -148,8 +149,9 @@ public final class InputPaths implements Serializable {
     }
 
     private static void checkUri(String key, String uri) {
-        int scheme = uri.indexOf("://");
-        String s = scheme < 0 ? "" : uri.substring(0, scheme).toLowerCase(Locale.ROOT);
+        // Flink renders local paths as file:/abs/dir, with one slash: accepted as before.
+        Matcher scheme = SCHEME.matcher(uri);
+        String s = scheme.find() ? scheme.group(1).toLowerCase(Locale.ROOT) : "";
         if (!SCHEMES.contains(s)) {
             throw new ConfigException(key + ": '" + uri + "' has scheme " + (s.isEmpty() ? "null" : s)
                     + "; expected " + ALLOWED);

@@ -43,6 +43,9 @@ class InputPathsTest {
         InputPaths paths = InputPaths.parse("input.path", "lab=file:///tmp/audit/");
         assertThat(paths.nameOf("file:/tmp/audit/2026/11/26/15/o")).contains("lab");
         assertThat(paths.nameOf("file:///tmp/audit/2026/11/26/15/o")).contains("lab");
+        // Flink's own rendering of a local path, accepted as input.path as before.
+        assertThat(InputPaths.parse("input.path", "file:/tmp/audit/").nameOf("file:/tmp/audit/o")).isEmpty();
+        assertThat(InputPaths.parse("input.path", "file:/tmp/audit/").all().get(0).uri).isEqualTo("file:/tmp/audit/");
     }
 
     @Test
@@ -62,6 +65,7 @@ class InputPathsTest {
         "nested under an expression|s3://b/a/year=!{timestamp:yyyy}/;s3://b/a/|input.path: 's3://b/a/year=!{timestamp:yyyy}/' is inside 's3://b/a/'",
         "empty item|s3://b/a/;|input.path: empty item",
         "bad scheme|p=ftp://b/a/|input.path: 'ftp://b/a/' has scheme ftp",
+        "no scheme|/data/audit/|input.path: '/data/audit/' has scheme null",
     })
     void rejectsWithOneLineNamingTheKey(String name, String value, String message) {
         assertThatThrownBy(() -> InputPaths.parse("input.path", value.replace(';', ',')))
