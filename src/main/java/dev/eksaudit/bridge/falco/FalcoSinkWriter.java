@@ -72,6 +72,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     private final Histogram requestLatencyMs;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final EventTimeLag eventTimeLag = new EventTimeLag(System::currentTimeMillis);
+    private final ClusterDeliveries clusterDeliveries;
 
     private final MailboxExecutor mailbox;
     private final int maxBufferedEntries;
@@ -143,6 +144,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
+        this.clusterDeliveries = new ClusterDeliveries(metrics, System::currentTimeMillis);
         metrics.gauge("bufferedEvents", () -> bufferedEntries);
         metrics.gauge("bufferedBytes", () -> bufferedBytes);
         if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
@@ -271,6 +273,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         if (settings.dryRun) {
             logDryRun(sendable);
             eventTimeLag.delivered(sendable);
+            clusterDeliveries.delivered(sendable);
             worker.execute(() -> finish(round, handler));
             return;
         }
@@ -316,6 +319,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         endpoints.succeeded(url);
         eventsSent.inc(batch.size());
         eventTimeLag.delivered(batch);
+        clusterDeliveries.delivered(batch);
         batchesSent.inc();
     }
 
