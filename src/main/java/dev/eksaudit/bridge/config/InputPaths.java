@@ -148,8 +148,10 @@ public final class InputPaths implements Serializable {
     }
 
     private static void checkUri(String key, String uri) {
-        int scheme = uri.indexOf("://");
-        String s = scheme < 0 ? "" : uri.substring(0, scheme).toLowerCase(Locale.ROOT);
+        // "file:/abs/dir" (how Flink's Path prints a local directory) has a scheme too.
+        int scheme = uri.indexOf(':');
+        String s = scheme < 0 || !uri.substring(0, scheme).matches("[A-Za-z][A-Za-z0-9+.-]*") ? ""
+                : uri.substring(0, scheme).toLowerCase(Locale.ROOT);
         if (!SCHEMES.contains(s)) {
             throw new ConfigException(key + ": '" + uri + "' has scheme " + (s.isEmpty() ? "null" : s)
                     + "; expected " + ALLOWED);
