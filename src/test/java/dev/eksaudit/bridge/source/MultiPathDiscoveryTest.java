@@ -174,6 +174,38 @@ class MultiPathDiscoveryTest {
                         + "next restore");
     }
 
+    /** Bytes written by the version-2 serializer (see src/test/resources/discovery-state/README.md). */
+    @Test
+    void aCommittedVersion2StateOfTwoPathsReadsBackAndRestoresReadingNothingTwice() throws Exception {
+        DiscoveryState v2;
+        try (InputStream in = getClass().getResourceAsStream("/discovery-state/v2-two-paths.bin")) {
+            v2 = new DiscoveryStateSerializer().deserialize(2, in.readAllBytes());
+        }
+        String edgeHour15 = EDGE_BASE + "year=2026/month=11/day=26/hour=15/";
+        assertThat(v2.paths()).containsOnlyKeys(CENTRAL, EDGE);
+        assertThat(v2.paths().get(CENTRAL).seenByFolder()).isEqualTo(Map.of(
+                "2026/11/26/14", java.util.Set.of("eks-audit-1-2026-11-26-14-05-00-0f8e8a4c-6a8e-4b8e-9c61-3f1c2d7e9a10"),
+                "2026/11/26/15", java.util.Set.of()));
+        assertThat(v2.paths().get(EDGE).pattern())
+                .isEqualTo("year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/");
+        assertThat(v2.paths().get(EDGE).lowWaterMillis()).isEqualTo(at("2026-11-25T14:20:00Z").toEpochMilli());
+        assertThat(v2.trackedObjects()).isEqualTo(3);
+        assertThat(v2.pendingSplits()).singleElement().satisfies(split -> {
+            assertThat(split.path().toString())
+                    .isEqualTo(edgeHour15 + "eks-audit-1-2026-11-26-15-07-00-c3d4e5f6-0a1b-4c2d-8e9f-a0b1c2d3e4f5.gz");
+            assertThat(split.length()).isEqualTo(555);
+            assertThat(split.getReaderPosition()).contains(
+                    new org.apache.flink.connector.file.src.util.CheckpointedPosition(-1, 3));
+        });
+
+        s3Put(CENTRAL + "2026/11/26/14/eks-audit-1-2026-11-26-14-05-00-0f8e8a4c-6a8e-4b8e-9c61-3f1c2d7e9a10");
+        s3Put(edgeHour15 + "eks-audit-1-2026-11-26-15-06-00-5b2d0c1e-7f3a-4c8d-a1e2-9d8c7b6a5f40");
+        String pending = s3Put(edgeHour15 + "eks-audit-1-2026-11-26-15-07-00-c3d4e5f6-0a1b-4c2d-8e9f-a0b1c2d3e4f5.gz");
+        String fresh = central(at("2026-11-26T15:12:00Z"));
+        Job job = Job.start(this, Map.of("input.path", CENTRAL + ",edge-1=" + EDGE), v2);
+        assertThat(job.discoverAndRead()).containsExactly(pending, fresh);
+    }
+
     @Test
     void aBoundedReplayCoversEveryPathAndARestoreListsOnlyAPathAddedSince() throws Exception {
         central(at("2026-11-26T13:50:00Z"));
