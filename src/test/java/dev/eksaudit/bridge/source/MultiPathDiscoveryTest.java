@@ -65,6 +65,7 @@ class MultiPathDiscoveryTest {
         Job job = Job.start(this, Map.of("input.path", CENTRAL + ",edge-1=" + EDGE), null);
 
         assertThat(job.discoverAndRead()).containsExactly(c1, e1, c2, e2);
+        assertThat(job.counter("listRequests")).as("the folders 12 to 15 of each path, nothing more").isEqualTo(8);
         assertThat(job.checkpoint().paths()).as("keyed by the path without its name").containsOnlyKeys(CENTRAL, EDGE);
 
         // 20:20: Firehose delivers one object into each path's 15:00 folder after 5 h of retries;
