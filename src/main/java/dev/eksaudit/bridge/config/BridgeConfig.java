@@ -78,12 +78,6 @@ public final class BridgeConfig {
 
         String input = require(values, INPUT_PATH);
         InputPaths inputPaths = InputPaths.parse(INPUT_PATH.key(), input);
-        if (inputPaths.size() > 1) {
-            // Parsed and checked already, so a list is ready for the multi-path enumerator; until
-            // then reading only the first path would silently miss the others.
-            throw new ConfigException(INPUT_PATH.key() + ": " + inputPaths.size() + " paths given; this build "
-                    + "reads one path per job (run one job per path until several paths are supported)");
-        }
         checkNameFormat(values.get(CLUSTER_NAME_FORMAT));
         java.time.ZoneId zone;
         try {
@@ -210,8 +204,8 @@ public final class BridgeConfig {
     }
 
     /**
-     * The one path the source lists, without its name: exactly {@code input.path} when that is a
-     * single unnamed path.
+     * The first path of {@code input.path}, without its name: exactly {@code input.path} when that
+     * is a single unnamed path. The source reads every path ({@link #inputPaths()}).
      */
     public String inputPath() {
         InputPaths.InputPath only = inputPaths.all().get(0);

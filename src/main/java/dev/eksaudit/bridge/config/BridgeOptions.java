@@ -21,7 +21,7 @@ public final class BridgeOptions {
                     + "Firehose's default yyyy/MM/dd/HH/ folders below it, or the delivery stream's custom prefix as "
                     + "written, e.g. s3://bucket/eks/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/; "
                     + "name=s3://bucket/prefix/ names the cluster of the events under it (annotations.cluster_name). "
-                    + "Comma-separated lists are parsed and checked; this build reads one path per job.");
+                    + "A comma-separated list reads several paths in one job, each discovered on its own (its state keyed by the path without its name).");
 
     public static final ConfigOption<InputMode> INPUT_MODE = key("input.mode")
             .enumType(InputMode.class)

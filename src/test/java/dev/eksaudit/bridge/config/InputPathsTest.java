@@ -75,7 +75,7 @@ class InputPathsTest {
     }
 
     @Test
-    void theJobTakesOneNamedPathAndRefusesListsForNow() {
+    void theJobTakesOneNamedPathOrAList() {
         BridgeConfig one = BridgeConfig.fromArgs("--input.path", "prod-eu=s3://b/eks/", "--falco.dry-run", "true");
         assertThat(one.inputPath()).as("the source lists the path without its name").isEqualTo("s3://b/eks/");
         assertThat(one.inputPaths().nameOf("s3://b/eks/2026/11/26/15/o")).contains("prod-eu");
@@ -83,9 +83,9 @@ class InputPathsTest {
         BridgeConfig plain = BridgeConfig.fromArgs("--input.path", "s3://b/eks/", "--falco.dry-run", "true");
         assertThat(plain.inputPath()).isEqualTo("s3://b/eks/");
 
-        assertThatThrownBy(() -> BridgeConfig.fromArgs("--input.path", "s3://a/,b=s3://b/", "--falco.dry-run", "true"))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("input.path: 2 paths given; this build reads one path per job");
+        BridgeConfig list = BridgeConfig.fromArgs("--input.path", "s3://a/,b=s3://b/eks/", "--falco.dry-run", "true");
+        assertThat(list.inputPaths().all()).extracting(p -> p.uri).containsExactly("s3://a/", "s3://b/eks/");
+        assertThat(list.inputPaths().all()).extracting(p -> p.name).containsExactly(null, "b");
     }
 
     @Test
