@@ -6,6 +6,7 @@ import dev.eksaudit.bridge.config.ConfigException;
 import dev.eksaudit.bridge.config.InputMode;
 import dev.eksaudit.bridge.decode.AuditEvent;
 import dev.eksaudit.bridge.decode.CloudWatchLogsDecoder;
+import dev.eksaudit.bridge.decode.ClusterNames;
 import dev.eksaudit.bridge.decode.ObjectRecord;
 import dev.eksaudit.bridge.dedup.AuditIdKey;
 import dev.eksaudit.bridge.dedup.StageDeduplicator;
@@ -176,7 +177,8 @@ public final class BridgeJob {
                 .uid("s3-objects");
 
         SingleOutputStreamOperator<AuditEvent> events = records
-                .process(new CloudWatchLogsDecoder(config.get(DECODE_LOG_STREAM_PREFIX), config.bytes(FALCO_MAX_EVENT_BYTES)))
+                .process(new CloudWatchLogsDecoder(config.get(DECODE_LOG_STREAM_PREFIX), config.bytes(FALCO_MAX_EVENT_BYTES),
+                        ClusterNames.fromConfig(config)))
                 .uid("decode").name("Decode CloudWatch Logs records");
 
         DataStream<AuditEvent> unique = events

@@ -139,7 +139,9 @@ class BridgeJobStartTest {
 
         assertThat(run.exit).isEqualTo(1);
         assertThat(run.out).containsExactly(
-                "FAIL  configuration: input.path: 'nope' has scheme null; expected s3://bucket/prefix/ or file:///abs/dir/");
+                "FAIL  configuration: input.path: 'nope' has scheme null; expected s3://bucket/prefix/ or file:///abs/dir/, "
+                        + "optionally named name=s3://bucket/prefix/ (name: letters, digits, '_', '.', '-', starting with a "
+                        + "letter or digit), comma-separated");
         assertThat(run.err).isEmpty();
     }
 

@@ -22,6 +22,14 @@ public final class PipelineFixture {
     public final Map<String, byte[]> objects = new LinkedHashMap<>();
     /** "auditID/stage" of every distinct valid event in {@link #objects}. */
     public final TreeSet<String> expectedKeys = new TreeSet<>();
+    /**
+     * "auditID/stage" to the cluster its event must carry: the log group's cluster for layouts
+     * (a)-(c), none for (d), which has no envelope (shown as "-").
+     */
+    public final Map<String, String> expectedClusters = new LinkedHashMap<>();
+    /** The log groups objects name in turn (object i: group i mod n). */
+    private List<String> logGroups = List.of(FirehoseFixtures.LOG_GROUP);
+    private int repeats = 3;
     /** The keys each object adds (its repeats of the previous object excluded). */
     private final Map<String, List<String>> newKeysByObject = new LinkedHashMap<>();
 
@@ -33,6 +41,15 @@ public final class PipelineFixture {
         this.root = root;
         this.firstArrival = firstArrival;
         this.random = new java.util.Random(seed);
+    }
+
+    /** Objects added from now on name these log groups in turn, e.g. three clusters sharing one stream. */
+    public PipelineFixture logGroups(String... groups) {
+        this.logGroups = List.of(groups);
+        // A Firehose retry repeats records of its own stream in their own envelopes; repeating them
+        // in the next object's envelope would file them under another cluster.
+        this.repeats = groups.length > 1 ? 0 : repeats;
+        return this;
     }
 
     /**
@@ -52,10 +69,13 @@ public final class PipelineFixture {
                 newKeys.add(id + "/ResponseStarted");
                 newKeys.add(id + "/ResponseComplete");
             }
-            events.addAll(previous.subList(0, Math.min(3, previous.size())));
+            events.addAll(previous.subList(0, Math.min(repeats, previous.size())));
             Layout layout = LAYOUTS[objects.size() % LAYOUTS.length];
+            String logGroup = logGroups.get(objects.size() % logGroups.size());
             String key = FirehoseFixtures.objectKey(root, arrival, layout);
-            objects.put(key, FirehoseFixtures.object(layout, events));
+            objects.put(key, FirehoseFixtures.object(layout, events, logGroup, FirehoseFixtures.OWNER));
+            String cluster = layout == Layout.EVENTS ? "-" : logGroup.split("/")[3];
+            newKeys.forEach(k -> expectedClusters.put(k, cluster));
             newKeysByObject.put(key, newKeys);
             expectedKeys.addAll(newKeys);
             previous = events;

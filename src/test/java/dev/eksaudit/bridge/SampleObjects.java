@@ -22,18 +22,45 @@ public final class SampleObjects {
 
     private SampleObjects() {}
 
-    /** Relative path under samples/ to body, in a stable order. */
-    static Map<String, byte[]> generate() {
+    /**
+     * The EKS log group of each layout's object: two clusters sharing one Firehose stream, so the
+     * local run shows {@code cluster=prod-eu} and {@code cluster=staging} in Falco's alerts. Layout
+     * (d) has no envelope, hence no log group: its events arrive without a cluster name.
+     */
+    static final String[] LOG_GROUPS = {"/aws/eks/prod-eu/cluster", "/aws/eks/staging/cluster", "/aws/eks/prod-eu/cluster", null};
+
+    /** One sample object: its layout, the fixture lines it holds and its log group. */
+    record Part(Layout layout, List<String> events, String logGroup) {
+        /** The cluster its events carry as annotations.cluster_name, or null. */
+        String cluster() {
+            return logGroup == null ? null : logGroup.split("/")[3];
+        }
+    }
+
+    static List<Part> parts() {
         List<String> events = FirehoseFixtures.corpusEvents();
         Layout[] layouts = Layout.values();
-        Map<String, byte[]> out = new LinkedHashMap<>();
+        List<Part> parts = new ArrayList<>();
         int per = (events.size() + layouts.length - 1) / layouts.length;
         for (int i = 0; i < layouts.length; i++) {
             List<String> part = new ArrayList<>(events.subList(Math.min(i * per, events.size()),
                     Math.min((i + 1) * per, events.size())));
+            parts.add(new Part(layouts[i], part, LOG_GROUPS[i]));
+        }
+        return parts;
+    }
+
+    /** Relative path under samples/ to body, in a stable order. */
+    static Map<String, byte[]> generate() {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        List<Part> parts = parts();
+        for (int i = 0; i < parts.size(); i++) {
+            Part part = parts.get(i);
             Instant arrival = FIRST_ARRIVAL.plusSeconds(i * 300L);
-            out.put(FirehoseFixtures.objectKey("eks-audit/", arrival, layouts[i]),
-                    FirehoseFixtures.object(layouts[i], part));
+            out.put(FirehoseFixtures.objectKey("eks-audit/", arrival, part.layout()),
+                    part.logGroup() == null
+                            ? FirehoseFixtures.object(part.layout(), part.events())
+                            : FirehoseFixtures.object(part.layout(), part.events(), part.logGroup(), FirehoseFixtures.OWNER));
         }
         return out;
     }

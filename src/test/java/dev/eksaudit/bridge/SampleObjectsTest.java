@@ -64,15 +64,26 @@ class SampleObjectsTest {
     void boundedRunOverTheSamplesDeliversEveryDistinctCorpusEventOnce() throws Exception {
         // Two fixture files log the same (auditID, stage) with different bodies: dedup keeps
         // whichever arrives first, so each key maps to every body it may carry.
+        // Each event arrives as its fixture line plus annotations.cluster_name, the cluster of its
+        // object's log group (none for layout d, which has no envelope).
         Map<String, List<JsonNode>> expected = new LinkedHashMap<>();
-        for (String line : FirehoseFixtures.corpusEvents()) {
-            JsonNode event = JSON.readTree(line);
-            if (event.isObject() && "Event".equals(event.path("kind").asText())) {
-                expected.computeIfAbsent(event.get("auditID").asText() + "/" + event.get("stage").asText(),
-                        k -> new ArrayList<>()).add(event);
+        java.util.Set<String> clusters = new java.util.TreeSet<>();
+        for (SampleObjects.Part part : SampleObjects.parts()) {
+            for (String line : part.events()) {
+                JsonNode event = JSON.readTree(line);
+                if (event.isObject() && "Event".equals(event.path("kind").asText())) {
+                    if (part.cluster() != null) {
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) event).with("annotations")
+                                .put("cluster_name", part.cluster());
+                        clusters.add(part.cluster());
+                    }
+                    expected.computeIfAbsent(event.get("auditID").asText() + "/" + event.get("stage").asText(),
+                            k -> new ArrayList<>()).add(event);
+                }
             }
         }
         assertThat(expected).hasSize(49);
+        assertThat(clusters).containsExactly("prod-eu", "staging");
 
         try (FalcoWebhookReceiver falco = FalcoWebhookReceiver.start()) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -32,10 +32,12 @@ public final class BridgeConfig {
 
     private final Configuration values;
     private final List<URI> falcoUrls;
+    private final InputPaths inputPaths;
 
-    private BridgeConfig(Configuration values, List<URI> falcoUrls) {
+    private BridgeConfig(Configuration values, List<URI> falcoUrls, InputPaths inputPaths) {
         this.values = values;
         this.falcoUrls = falcoUrls;
+        this.inputPaths = inputPaths;
     }
 
     /** Parses {@code --key value} arguments. */
@@ -75,6 +77,8 @@ public final class BridgeConfig {
         }
 
         String input = require(values, INPUT_PATH);
+        InputPaths inputPaths = InputPaths.parse(INPUT_PATH.key(), input);
+        checkNameFormat(values.get(CLUSTER_NAME_FORMAT));
         java.time.ZoneId zone;
         try {
             zone = java.time.ZoneId.of(values.get(INPUT_PARTITION_TIMEZONE).trim());
@@ -82,11 +86,13 @@ public final class BridgeConfig {
             throw new ConfigException(INPUT_PARTITION_TIMEZONE.key() + ": invalid value '"
                     + values.get(INPUT_PARTITION_TIMEZONE) + "', expected a zone id such as UTC, Asia/Kolkata or America/New_York");
         }
-        checkUri(INPUT_PATH.key(), baseOf(input), INPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
-        try {
-            FirehosePrefix.parse(input, zone);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
+        for (InputPaths.InputPath path : inputPaths.all()) {
+            checkUri(INPUT_PATH.key(), baseOf(path.uri), INPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
+            try {
+                FirehosePrefix.parse(path.uri, zone);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
         }
         values.getOptional(DLQ_PATH)
                 .ifPresent(dlq -> checkUri(DLQ_PATH.key(), dlq, OUTPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/"));
@@ -186,7 +192,7 @@ public final class BridgeConfig {
                 urls.add(uri);
             }
         }
-        return new BridgeConfig(values, List.copyOf(urls));
+        return new BridgeConfig(values, List.copyOf(urls), inputPaths);
     }
 
     public <T> T get(ConfigOption<T> option) {
@@ -197,8 +203,18 @@ public final class BridgeConfig {
         return values.getOptional(option);
     }
 
+    /**
+     * The first path of {@code input.path}, without its name: exactly {@code input.path} when that
+     * is a single unnamed path. The source reads every path ({@link #inputPaths()}).
+     */
     public String inputPath() {
-        return values.get(INPUT_PATH);
+        InputPaths.InputPath only = inputPaths.all().get(0);
+        return only.name == null ? values.get(INPUT_PATH) : only.uri;
+    }
+
+    /** Every {@code input.path} item, with its name if given. */
+    public InputPaths inputPaths() {
+        return inputPaths;
     }
 
     public InputMode inputMode() {
@@ -313,6 +329,15 @@ public final class BridgeConfig {
             throw new ConfigException(key + ": '" + value + "' has scheme " + uri.getScheme() + "; expected " + allowed);
         }
         return uri;
+    }
+
+    /** Only {cluster} and {account}, and {cluster} at least once: names must tell clusters apart. */
+    static void checkNameFormat(String format) {
+        String rest = format.replace("{cluster}", "").replace("{account}", "");
+        if (!format.contains("{cluster}") || rest.contains("{") || rest.contains("}")) {
+            throw new ConfigException(CLUSTER_NAME_FORMAT.key() + ": invalid value '" + format
+                    + "', expected text with {cluster} and optionally {account}, e.g. {account}/{cluster}");
+        }
     }
 
     private static Instant instant(String key, String value, String allowed) {

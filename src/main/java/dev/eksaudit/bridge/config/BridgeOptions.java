@@ -19,7 +19,9 @@ public final class BridgeOptions {
             .noDefaultValue()
             .withDescription("Required. Where Firehose writes: s3://bucket/prefix/ or file:///abs/dir/, with "
                     + "Firehose's default yyyy/MM/dd/HH/ folders below it, or the delivery stream's custom prefix as "
-                    + "written, e.g. s3://bucket/eks/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/.");
+                    + "written, e.g. s3://bucket/eks/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/; "
+                    + "name=s3://bucket/prefix/ names the cluster of the events under it (annotations.cluster_name). "
+                    + "A comma-separated list reads several paths in one job, each discovered on its own (its state keyed by the path without its name).");
 
     public static final ConfigOption<InputMode> INPUT_MODE = key("input.mode")
             .enumType(InputMode.class)
@@ -101,6 +103,20 @@ public final class BridgeOptions {
             .stringType()
             .defaultValue("kube-apiserver-audit-")
             .withDescription("Only CloudWatch Logs streams whose name starts with this carry audit events.");
+
+    public static final ConfigOption<Boolean> CLUSTER_TAGGING = key("cluster.tagging")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("true: every event gets annotations.cluster_name (Falco's ka.cluster.name): the input "
+                    + "path's name, else the cluster of the log group /aws/eks/<cluster>/cluster; an event that "
+                    + "has one keeps it. false: events are forwarded untouched (per-cluster metrics stay).");
+
+    public static final ConfigOption<String> CLUSTER_NAME_FORMAT = key("cluster.name-format")
+            .stringType()
+            .defaultValue("{cluster}")
+            .withDescription("The cluster name made from a log group: {cluster} is the EKS cluster, {account} "
+                    + "the envelope's owner (AWS account), e.g. {account}/{cluster} when names repeat across accounts. "
+                    + "Path names are used as written.");
 
     public static final ConfigOption<Duration> DEDUP_TTL = key("dedup.ttl")
             .durationType()
@@ -231,6 +247,8 @@ public final class BridgeOptions {
             INPUT_RETRY_INITIAL_BACKOFF,
             INPUT_RETRY_MAX_BACKOFF,
             DECODE_LOG_STREAM_PREFIX,
+            CLUSTER_TAGGING,
+            CLUSTER_NAME_FORMAT,
             DEDUP_TTL,
             DLQ_PATH,
             FALCO_URL,

@@ -17,8 +17,13 @@ public class AuditEvent {
     public long stageTimestampMillis;
     /** Where it came from, for dead letters and logs. */
     public String objectKey;
-    /** The event's JSON, UTF-8, as received. */
+    /** The event's JSON, UTF-8, as received (plus {@code annotations.cluster_name} when tagged). */
     public byte[] json;
+    /**
+     * The cluster it belongs to (its {@code annotations.cluster_name}, or the name the bridge
+     * resolved), for per-cluster metrics; null when unknown.
+     */
+    public String cluster;
 
     public AuditEvent() {}
 
@@ -40,6 +45,7 @@ public class AuditEvent {
                 && Objects.equals(auditId, e.auditId)
                 && Objects.equals(stage, e.stage)
                 && Objects.equals(objectKey, e.objectKey)
+                && Objects.equals(cluster, e.cluster)
                 && Arrays.equals(json, e.json);
     }
 

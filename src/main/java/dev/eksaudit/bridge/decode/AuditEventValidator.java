@@ -34,11 +34,18 @@ final class AuditEventValidator {
         final AuditEvent event;
         final DeadLetterReason reason;
         final String detail;
+        /** For a valid event: where its cluster name goes. */
+        final ClusterTagger.Place place;
 
         private Result(AuditEvent event, DeadLetterReason reason, String detail) {
+            this(event, reason, detail, null);
+        }
+
+        private Result(AuditEvent event, DeadLetterReason reason, String detail, ClusterTagger.Place place) {
             this.event = event;
             this.reason = reason;
             this.detail = detail;
+            this.place = place;
         }
 
         boolean isValid() {
@@ -59,9 +66,12 @@ final class AuditEventValidator {
         String auditId;
         String stage;
         String stageTimestamp;
+        /** Where {@code annotations.cluster_name} would go, found in this same pass. */
+        final ClusterTagger.Place place = new ClusterTagger.Place();
 
         /** Called with the parser on the value of top-level field {@code field}. */
         void take(String field, JsonToken value, JsonParser p) throws IOException {
+            place.member(field, value, p);
             switch (field) {
                 case "kind":
                     kind = text(value, p);
@@ -94,17 +104,14 @@ final class AuditEventValidator {
         if (json.length > maxEventBytes) {
             return fail(DeadLetterReason.OVERSIZE, "event of " + json.length + " bytes is over " + maxEventBytes);
         }
-        return check(json, fields.kind, fields.auditId, fields.stage, fields.stageTimestamp, objectKey);
+        return check(json, fields, objectKey);
     }
 
     Result validate(byte[] json, String objectKey) {
         if (json.length > maxEventBytes) {
             return fail(DeadLetterReason.OVERSIZE, "event of " + json.length + " bytes is over " + maxEventBytes);
         }
-        String kind = null;
-        String auditId = null;
-        String stage = null;
-        String stageTimestamp = null;
+        Fields fields = new Fields();
         try (JsonParser p = JSON.createParser(json)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -117,28 +124,13 @@ final class AuditEventValidator {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken v = p.nextToken();
-                String text = v == JsonToken.VALUE_STRING ? p.getText() : null;
-                switch (field) {
-                    case "kind":
-                        kind = text;
-                        break;
-                    case "auditID":
-                        auditId = text;
-                        break;
-                    case "stage":
-                        stage = text;
-                        break;
-                    case "stageTimestamp":
-                        stageTimestamp = text;
-                        break;
-                    default:
-                        break;
-                }
+                fields.take(field, v, p);
                 p.skipChildren();
             }
             if (t != JsonToken.END_OBJECT) {
                 return fail(DeadLetterReason.NOT_AUDIT_EVENT, "malformed object");
             }
+            fields.place.closed(p);
             if (p.nextToken() != null) {
                 return fail(DeadLetterReason.NOT_AUDIT_EVENT, "content after the event's closing brace");
             }
@@ -150,7 +142,12 @@ final class AuditEventValidator {
         } catch (IOException e) {
             return fail(DeadLetterReason.NOT_AUDIT_EVENT, "unreadable JSON: " + e.getClass().getSimpleName());
         }
-        return check(json, kind, auditId, stage, stageTimestamp, objectKey);
+        return check(json, fields, objectKey);
+    }
+
+    private static Result check(byte[] json, Fields f, String objectKey) {
+        Result r = check(json, f.kind, f.auditId, f.stage, f.stageTimestamp, objectKey);
+        return r.isValid() ? new Result(r.event, null, null, f.place) : r;
     }
 
     private static Result check(byte[] json, String kind, String auditId, String stage, String stageTimestamp,

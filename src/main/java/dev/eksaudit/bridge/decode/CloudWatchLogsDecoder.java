@@ -4,6 +4,7 @@ import dev.eksaudit.bridge.deadletter.DeadLetter;
 import dev.eksaudit.bridge.deadletter.DeadLetterReason;
 import dev.eksaudit.bridge.summary.RunTotals;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -37,6 +38,7 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
 
     private final String logStreamPrefix;
     private final long maxEventBytes;
+    private final ClusterNames clusters;
 
     private transient EnvelopeReader envelopes;
     private transient AuditEventValidator validator;
@@ -48,11 +50,20 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     private transient Map<DeadLetterReason, Counter> deadLetters;
     private transient LongCounter objectsTotal;
     private transient Map<DeadLetterReason, LongCounter> deadLetterTotals;
+    private transient Counter eventsWithoutCluster;
+    private transient MetricGroup metrics;
+    /** Per cluster name: its eventsDecoded counter and its name as a JSON string literal. */
+    private transient Map<String, Cluster> byCluster;
     private transient long logWindowStart;
     private transient int loggedInWindow;
     private transient long suppressed;
 
+    /** Events forwarded untouched (no {@code annotations.cluster_name} added). */
     public CloudWatchLogsDecoder(String logStreamPrefix, long maxEventBytes) {
+        this(logStreamPrefix, maxEventBytes, ClusterNames.untouched());
+    }
+
+    public CloudWatchLogsDecoder(String logStreamPrefix, long maxEventBytes, ClusterNames clusters) {
         if (logStreamPrefix == null) {
             throw new IllegalArgumentException("logStreamPrefix must not be null");
         }
@@ -61,13 +72,16 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
         }
         this.logStreamPrefix = logStreamPrefix;
         this.maxEventBytes = maxEventBytes;
+        this.clusters = clusters;
     }
 
     @Override
     public void open(OpenContext openContext) {
         envelopes = new EnvelopeReader();
         validator = new AuditEventValidator(maxEventBytes);
-        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        metrics = getRuntimeContext().getMetricGroup();
+        byCluster = new HashMap<>();
+        eventsWithoutCluster = metrics.counter("eventsWithoutCluster");
         objectsRead = metrics.counter("objectsRead");
         // Totals for the bounded run's summary line (accumulators come back with the job's result).
         objectsTotal = new LongCounter();
@@ -112,7 +126,8 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
                 break;
             case EVENT:
                 // Parsed once already, as one complete object: validate from the fields read then.
-                emit(record, payload, null, validator.validateParsed(payload, parsed.eventFields, record.objectKey), ctx, out);
+                emit(record, null, payload, null, validator.validateParsed(payload, parsed.eventFields, record.objectKey),
+                        ctx, out);
                 break;
             case UNKNOWN:
                 deadLetter(ctx, letter(DeadLetterReason.UNKNOWN_RECORD, record, parsed.detail, payload));
@@ -147,24 +162,68 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
                 deadLetter(ctx, letter(DeadLetterReason.NOT_AUDIT_EVENT, record,
                         logEvent.describe() + ": no message string", new byte[0]));
             } else {
-                event(record, logEvent.message, logEvent, ctx, out);
+                emit(record, envelope, logEvent.message, logEvent, validator.validate(logEvent.message, record.objectKey),
+                        ctx, out);
             }
         }
     }
 
-    private void event(ObjectRecord record, byte[] json, EnvelopeReader.LogEvent logEvent, Context ctx,
-            Collector<AuditEvent> out) {
-        emit(record, json, logEvent, validator.validate(json, record.objectKey), ctx, out);
-    }
-
-    private void emit(ObjectRecord record, byte[] json, EnvelopeReader.LogEvent logEvent,
+    private void emit(ObjectRecord record, EnvelopeReader.Record envelope, byte[] json, EnvelopeReader.LogEvent logEvent,
             AuditEventValidator.Result result, Context ctx, Collector<AuditEvent> out) {
-        if (result.isValid()) {
-            eventsDecoded.inc();
-            out.collect(result.event);
-        } else {
+        if (!result.isValid()) {
             String detail = logEvent == null ? result.detail : logEvent.describe() + ": " + result.detail;
             deadLetter(ctx, letter(result.reason, record, detail, json));
+            return;
+        }
+        AuditEvent event = result.event;
+        ClusterTagger.Place place = result.place;
+        String name = place.hasClusterName
+                ? place.clusterName // the event's own name wins
+                : clusters.resolve(record.objectKey,
+                        envelope == null ? null : envelope.logGroup, envelope == null ? null : envelope.owner);
+        Cluster cluster = name == null ? null : cluster(name);
+        if (cluster != null && clusters.tagging && !place.hasClusterName) {
+            byte[] tagged = ClusterTagger.tag(json, place, cluster.quoted);
+            if (tagged == null) {
+                cluster = null; // annotations is neither an object nor null: left as it is
+            } else if (tagged.length > maxEventBytes) {
+                String detail = "event of " + tagged.length + " bytes with annotations.cluster_name is over " + maxEventBytes;
+                deadLetter(ctx, letter(DeadLetterReason.OVERSIZE, record,
+                        logEvent == null ? detail : logEvent.describe() + ": " + detail, json));
+                return;
+            } else {
+                event.json = tagged;
+            }
+        }
+        eventsDecoded.inc();
+        if (cluster == null) {
+            eventsWithoutCluster.inc();
+        } else {
+            event.cluster = cluster.name;
+            cluster.eventsDecoded.inc();
+        }
+        out.collect(event);
+    }
+
+    /** Registered on first sight: metric group {@code cluster=<name>}, a Prometheus label. */
+    private Cluster cluster(String name) {
+        Cluster c = byCluster.get(name);
+        if (c == null) {
+            c = new Cluster(name, ClusterTagger.quote(name), metrics.addGroup("cluster", name).counter("eventsDecoded"));
+            byCluster.put(name, c);
+        }
+        return c;
+    }
+
+    private static final class Cluster {
+        final String name;
+        final byte[] quoted;
+        final Counter eventsDecoded;
+
+        Cluster(String name, byte[] quoted, Counter eventsDecoded) {
+            this.name = name;
+            this.quoted = quoted;
+            this.eventsDecoded = eventsDecoded;
         }
     }
 

@@ -56,6 +56,9 @@ final class EnvelopeReader {
          * exactly as {@link AuditEventValidator} reads them, so the event is not parsed twice.
          */
         final AuditEventValidator.Fields eventFields;
+        /** For {@link Kind#ENVELOPE}: {@code /aws/eks/<cluster>/cluster} and the account, or null. */
+        String logGroup;
+        String owner;
 
         Record(Kind kind, String messageType, String logStream, List<LogEvent> logEvents, String detail) {
             this(kind, messageType, logStream, logEvents, detail, null);
@@ -75,6 +78,8 @@ final class EnvelopeReader {
     Record read(byte[] json) {
         String messageType = null;
         String logStream = null;
+        String logGroup = null;
+        String owner = null;
         List<LogEvent> logEvents = null;
         boolean eventFields = false;
         AuditEventValidator.Fields fields = new AuditEventValidator.Fields();
@@ -100,6 +105,12 @@ final class EnvelopeReader {
                     case "logStream":
                         logStream = v == JsonToken.VALUE_STRING ? p.getText() : null;
                         break;
+                    case "logGroup":
+                        logGroup = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        break;
+                    case "owner":
+                        owner = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        break;
                     case "logEvents":
                         logEvents = v == JsonToken.START_ARRAY ? readLogEvents(p) : null;
                         break;
@@ -115,6 +126,7 @@ final class EnvelopeReader {
             if (t != JsonToken.END_OBJECT) {
                 return new Record(Kind.NOT_JSON, null, null, null, "malformed object");
             }
+            fields.place.closed(p);
             ensureEnd(p);
         } catch (JsonProcessingException e) {
             // Jackson's messages quote the input: the position is all we report.
@@ -124,7 +136,10 @@ final class EnvelopeReader {
             return new Record(Kind.NOT_JSON, null, null, null, "unreadable JSON: " + e.getClass().getSimpleName());
         }
         if (messageType != null) {
-            return new Record(Kind.ENVELOPE, messageType, logStream, logEvents, null);
+            Record envelope = new Record(Kind.ENVELOPE, messageType, logStream, logEvents, null);
+            envelope.logGroup = logGroup;
+            envelope.owner = owner;
+            return envelope;
         }
         if (eventFields) {
             return new Record(Kind.EVENT, null, null, null, null, fields);

@@ -33,6 +33,13 @@ final class EventTimeLag implements Gauge<Long> {
         }
     }
 
+    /** One entry accepted; an unknown timestamp (0) is ignored. */
+    void delivered(long stageTimestampMillis) {
+        if (stageTimestampMillis > 0L) {
+            newest.accumulateAndGet(stageTimestampMillis, Math::max);
+        }
+    }
+
     @Override
     public Long getValue() {
         long t = newest.get();

@@ -23,6 +23,11 @@ public final class FalcoRequestEntry implements Serializable {
      * (the state layout stays as it is): entries restored from a checkpoint just do not move the gauge.
      */
     private final long stageTimestampMillis;
+    /**
+     * For per-cluster metrics only, null when unknown. Not in the checkpointed state either: the
+     * state serializer reads it back from the event's {@code annotations.cluster_name}.
+     */
+    private final String cluster;
 
     public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts) {
         this(auditId, stage, objectKey, json, attempts, 0L);
@@ -30,21 +35,33 @@ public final class FalcoRequestEntry implements Serializable {
 
     public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts,
             long stageTimestampMillis) {
+        this(auditId, stage, objectKey, json, attempts, stageTimestampMillis, null);
+    }
+
+    public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts,
+            long stageTimestampMillis, String cluster) {
         this.auditId = auditId;
         this.stage = stage;
         this.objectKey = objectKey;
         this.json = Objects.requireNonNull(json, "json");
         this.attempts = attempts;
         this.stageTimestampMillis = stageTimestampMillis;
+        this.cluster = cluster;
     }
 
     public static FalcoRequestEntry of(AuditEvent event) {
-        return new FalcoRequestEntry(event.auditId, event.stage, event.objectKey, event.json, 0, event.stageTimestampMillis);
+        return new FalcoRequestEntry(event.auditId, event.stage, event.objectKey, event.json, 0, event.stageTimestampMillis,
+                event.cluster);
     }
 
     /** The event's stageTimestamp in epoch milliseconds, or 0 if unknown (restored from a checkpoint). */
     public long stageTimestampMillis() {
         return stageTimestampMillis;
+    }
+
+    /** The cluster the event belongs to, or null. */
+    public String cluster() {
+        return cluster;
     }
 
     public String auditId() {
@@ -71,7 +88,7 @@ public final class FalcoRequestEntry implements Serializable {
 
     /** A copy that remembers one more failed POST. */
     public FalcoRequestEntry failedOnce() {
-        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1, stageTimestampMillis);
+        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1, stageTimestampMillis, cluster);
     }
 
     @Override

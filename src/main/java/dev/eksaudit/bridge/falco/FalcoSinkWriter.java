@@ -73,6 +73,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
     private final Histogram requestLatencyMs;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final EventTimeLag eventTimeLag = new EventTimeLag(System::currentTimeMillis);
+    private final ClusterDeliveries clusterDeliveries;
 
     private final MailboxExecutor mailbox;
     private final int maxBufferedEntries;
@@ -132,6 +133,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         this.requestLatencyMs = metrics.histogram("requestLatencyMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
+        this.clusterDeliveries = new ClusterDeliveries(metrics, System::currentTimeMillis);
         metrics.gauge("bufferedEvents", this::bufferedEntries);
         metrics.gauge("bufferedBytes", this::bufferedBytes);
         if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
@@ -237,6 +239,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         if (settings.dryRun) {
             logDryRun(sendable);
             eventTimeLag.delivered(sendable);
+            clusterDeliveries.delivered(sendable);
             worker.execute(() -> finish(round, handler));
             return;
         }
@@ -282,6 +285,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         endpoints.succeeded(url);
         eventsSent.inc(batch.size());
         eventTimeLag.delivered(batch);
+        clusterDeliveries.delivered(batch);
         batchesSent.inc();
     }
 

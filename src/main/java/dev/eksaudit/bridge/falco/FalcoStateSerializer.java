@@ -1,5 +1,6 @@
 package dev.eksaudit.bridge.falco;
 
+import dev.eksaudit.bridge.decode.ClusterTagger;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -31,7 +32,8 @@ public final class FalcoStateSerializer extends AsyncSinkWriterStateSerializer<F
         int attempts = in.readInt();
         byte[] json = new byte[in.readInt()];
         in.readFully(json);
-        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts);
+        // The layout is unchanged; the cluster, for per-cluster metrics, is in the event itself.
+        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts, 0L, ClusterTagger.clusterNameOf(json));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.eksaudit.bridge.source;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.annotation.Nullable;
 import org.apache.flink.api.connector.source.SplitEnumerator;
@@ -10,25 +12,25 @@ import org.apache.flink.connector.file.src.FileSourceSplit;
 /**
  * The bounded enumerator: the objects of a time range were listed once when the job started; it
  * hands them out oldest first and then tells each reader there are no more, so the job finishes
- * (like Flink's StaticFileSplitEnumerator). Its state is the splits not yet handed out; a restore
+ * (like Flink's StaticFileSplitEnumerator). The splits of every input path share its queue,
+ * oldest first across paths. Its state is the splits not yet handed out; a restore
  * does not list again.
  */
 public final class BoundedRangeEnumerator implements SplitEnumerator<FileSourceSplit, DiscoveryState> {
 
     private final SplitEnumeratorContext<FileSourceSplit> context;
     private final OldestFirstSplitAssigner assigner;
-    private final String inputPath;
-    private final DiscoveryState.PathState pathState;
+    private final Map<String, DiscoveryState.PathState> paths;
 
     /**
-     * @param inputPath the {@code input.path} as written, and what it was read with (for the
-     *     checkpoint's restore guard; no low-water mark, no names)
+     * @param paths every input path (its item of {@code input.path}, without a name) and what it
+     *     was read with, for the checkpoint's restore guard; no low-water mark, no names
+     * @param splits the objects of the range of every path
      */
-    public BoundedRangeEnumerator(SplitEnumeratorContext<FileSourceSplit> context, String inputPath,
-            DiscoveryState.PathState pathState, List<FileSourceSplit> splits) {
+    public BoundedRangeEnumerator(SplitEnumeratorContext<FileSourceSplit> context,
+            Map<String, DiscoveryState.PathState> paths, List<FileSourceSplit> splits) {
         this.context = context;
-        this.inputPath = inputPath;
-        this.pathState = pathState;
+        this.paths = new LinkedHashMap<>(paths);
         this.assigner = new OldestFirstSplitAssigner(splits);
     }
 
@@ -62,7 +64,7 @@ public final class BoundedRangeEnumerator implements SplitEnumerator<FileSourceS
 
     @Override
     public DiscoveryState snapshotState(long checkpointId) {
-        return DiscoveryState.of(inputPath, pathState, assigner.remaining());
+        return new DiscoveryState(paths, assigner.remaining());
     }
 
     @Override

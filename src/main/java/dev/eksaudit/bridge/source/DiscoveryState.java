@@ -14,7 +14,7 @@ import org.apache.flink.connector.file.src.FileSourceSplit;
 
 /**
  * The enumerator's checkpoint. Unlike the stock FileSource's (every path ever seen, FLINK-25672)
- * it holds, per input path ({@link PathState}; one today, several once discovery is keyed by path):
+ * it holds, per input path ({@link PathState}, keyed by the {@code input.path} item without its name):
  * <ul>
  *   <li>what the path was discovered with: its partitioning, folder pattern and time zone, so a
  *       restore with other ones fails instead of re-reading everything;</li>

@@ -2,9 +2,9 @@ package dev.eksaudit.bridge.source;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.BridgeOptions;
-import dev.eksaudit.bridge.config.ConfigException;
 import dev.eksaudit.bridge.config.InputMode;
 import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
+import dev.eksaudit.bridge.config.InputPaths;
 import dev.eksaudit.bridge.decode.ObjectRecord;
 import dev.eksaudit.bridge.decode.StorageRetryMetrics;
 import java.io.IOException;
@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * replaced: Flink's own {@link FileSourceReader} reads whole-object {@link FileSourceSplit}s with
  * the given {@link BulkFormat} (and checkpoints its position inside an object), while discovery
  * lists only the hour folders of a lookback window ({@link HourlyWindowEnumerator}) or, in bounded
- * mode, of a time range ({@link BoundedRangeEnumerator}).
+ * mode, of a time range ({@link BoundedRangeEnumerator}), for every path of {@code input.path}. A
+ * restore matches the checkpoint's paths to the given ones ({@link PathRestore}).
  */
 public final class FirehoseSource
         implements Source<ObjectRecord, FileSourceSplit, DiscoveryState>, ResultTypeQueryable<ObjectRecord> {
@@ -52,7 +54,8 @@ public final class FirehoseSource
     /** Firehose's longest buffer interval: an object lands in its folder up to this long after the folder's time. */
     static final Duration FIREHOSE_MAX_BUFFER = Duration.ofMinutes(15);
 
-    private final FirehosePrefix prefix;
+    /** One per item of {@code input.path}, in its order; their bases neither repeat nor nest. */
+    private final List<FirehosePrefix> prefixes;
     private final BulkFormat<ObjectRecord, FileSourceSplit> format;
     private final InputMode mode;
     private final Duration discoveryInterval;
@@ -66,8 +69,8 @@ public final class FirehoseSource
     private final ObjectLister lister;
     private final Predicate<Path> filter;
 
-    private FirehoseSource(Builder b, FirehosePrefix prefix) {
-        this.prefix = prefix;
+    private FirehoseSource(Builder b, List<FirehosePrefix> prefixes) {
+        this.prefixes = List.copyOf(prefixes);
         this.format = b.format;
         this.mode = b.mode;
         this.discoveryInterval = b.discoveryInterval;
@@ -84,17 +87,35 @@ public final class FirehoseSource
 
     /** A source over {@code root} (an {@code input.path} without expressions) reading objects with {@code format}. */
     public static Builder builder(Path root, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-        return new Builder(root.toString(), format);
+        return new Builder(List.of(root.toString()), format);
     }
 
     /** A source over an {@code input.path} as written, {@code !{timestamp:...}} expressions included. */
     public static Builder builder(String inputPath, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-        return new Builder(inputPath, format);
+        return new Builder(List.of(inputPath), format);
     }
 
-    /** The source as configured by the {@code input.*} options. */
+    /**
+     * A source over several paths (the items of {@code input.path}, without their names), each
+     * discovered on its own; as written, {@code !{timestamp:...}} expressions included.
+     */
+    public static Builder builder(List<String> inputPaths, BulkFormat<ObjectRecord, FileSourceSplit> format) {
+        return new Builder(inputPaths, format);
+    }
+
+    /** The source as configured by the {@code input.*} options: every path of {@code input.path}. */
     public static FirehoseSource fromConfig(BridgeConfig config, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-        Builder b = builder(config.inputPath(), format)
+        return builder(config, format).build();
+    }
+
+    /** A builder set up by the {@code input.*} options (tests change the clock or lister). */
+    public static Builder builder(BridgeConfig config, BulkFormat<ObjectRecord, FileSourceSplit> format) {
+        List<String> uris = new ArrayList<>();
+        for (InputPaths.InputPath path : config.inputPaths().all()) {
+            // The name is no part of the path's identity: renaming a cluster keeps its state.
+            uris.add(path.uri);
+        }
+        Builder b = builder(uris, format)
                 .setMode(config.inputMode())
                 .setDiscoveryInterval(config.get(BridgeOptions.INPUT_DISCOVERY_INTERVAL))
                 .setLookback(config.get(BridgeOptions.INPUT_LOOKBACK))
@@ -104,12 +125,12 @@ public final class FirehoseSource
                 .setPartitionTimeZone(ZoneId.of(config.get(BridgeOptions.INPUT_PARTITION_TIMEZONE).trim()))
                 .setStart(StartPosition.parse(config.get(BridgeOptions.INPUT_START)));
         config.getOptional(BridgeOptions.INPUT_END).map(Instant::parse).ifPresent(b::setEnd);
-        return b.build();
+        return b;
     }
 
-    /** The {@code input.path} this source reads, parsed. */
-    public FirehosePrefix prefix() {
-        return prefix;
+    /** The paths this source reads, parsed, in the order of {@code input.path}. */
+    public List<FirehosePrefix> prefixes() {
+        return prefixes;
     }
 
     @Override
@@ -133,120 +154,89 @@ public final class FirehoseSource
     public SplitEnumerator<FileSourceSplit, DiscoveryState> createEnumerator(
             SplitEnumeratorContext<FileSourceSplit> context) throws IOException {
         if (mode == InputMode.BOUNDED) {
-            return new BoundedRangeEnumerator(context, prefix.written(), pathState(DiscoveryState.NO_LOW_WATER, Map.of()),
-                    listRange());
+            List<FileSourceSplit> splits = new ArrayList<>();
+            for (FirehosePrefix prefix : prefixes) {
+                splits.addAll(listRange(prefix));
+            }
+            return new BoundedRangeEnumerator(context, boundedStates(), splits);
         }
-        Instant now = clock.instant();
-        Instant first = start.kind() == StartPosition.Kind.INSTANT ? start.instant() : now.minus(lookback);
-        long lowWater = partitioning == Partitioning.NONE ? DiscoveryState.NO_LOW_WATER : first.toEpochMilli();
-        return continuous(context, pathState(lowWater, Map.of()), List.of(), start.kind() == StartPosition.Kind.LATEST);
+        List<PathDiscovery> paths = new ArrayList<>();
+        for (FirehosePrefix prefix : prefixes) {
+            paths.add(fresh(prefix));
+        }
+        return new HourlyWindowEnumerator(context, lister, discoveryInterval, paths, List.of());
     }
 
-    private DiscoveryState.PathState pathState(long lowWater, Map<String, Set<String>> seen) {
+    /** A path discovered for the first time: from {@code input.start}. */
+    private PathDiscovery fresh(FirehosePrefix prefix) {
+        Instant first = start.kind() == StartPosition.Kind.INSTANT ? start.instant() : clock.instant().minus(lookback);
+        long lowWater = partitioning == Partitioning.NONE ? DiscoveryState.NO_LOW_WATER : first.toEpochMilli();
+        return discovery(prefix, pathState(prefix, lowWater, Map.of()), start.kind() == StartPosition.Kind.LATEST);
+    }
+
+    private PathDiscovery discovery(FirehosePrefix prefix, DiscoveryState.PathState initial, boolean skipExisting) {
+        return new PathDiscovery(prefix.written(), prefix, lister, filter, clock, lookback, lateLookback,
+                discoveryInterval, lateDiscoveryInterval, partitioning, initial, skipExisting);
+    }
+
+    private DiscoveryState.PathState pathState(FirehosePrefix prefix, long lowWater, Map<String, Set<String>> seen) {
         return new DiscoveryState.PathState(partitioning.key(), prefix.pattern(), prefix.zone().getId(), lowWater, seen);
+    }
+
+    private Map<String, DiscoveryState.PathState> boundedStates() {
+        Map<String, DiscoveryState.PathState> states = new LinkedHashMap<>();
+        for (FirehosePrefix prefix : prefixes) {
+            states.put(prefix.written(), pathState(prefix, DiscoveryState.NO_LOW_WATER, Map.of()));
+        }
+        return states;
     }
 
     @Override
     public SplitEnumerator<FileSourceSplit, DiscoveryState> restoreEnumerator(
-            SplitEnumeratorContext<FileSourceSplit> context, DiscoveryState checkpoint) {
-        DiscoveryState.PathState restored = stateOfThisPath(checkpoint);
+            SplitEnumeratorContext<FileSourceSplit> context, DiscoveryState checkpoint) throws IOException {
+        PathRestore restore = PathRestore.of(checkpoint, prefixes, partitioning);
         if (mode == InputMode.BOUNDED) {
-            return new BoundedRangeEnumerator(context, prefix.written(), pathState(DiscoveryState.NO_LOW_WATER, Map.of()),
-                    checkpoint.pendingSplits());
-        }
-        // The restored low-water mark is where the job left off: listing resumes there however
-        // long the job was down, so an outage longer than the late lookback loses nothing. (It is
-        // never moved earlier, e.g. when input.late-lookback was raised: the names of older
-        // folders are gone, and listing those folders again would read their objects twice.)
-        if (partitioning == Partitioning.FIREHOSE_HOURLY && restored.lowWaterMillis() == DiscoveryState.NO_LOW_WATER) {
-            // State written in bounded mode: it has no mark to resume from (and listing from the
-            // beginning of time is no option), so start at the window.
-            Instant windowStart = clock.instant().minus(lookback);
-            LOG.warn("Restored state has no low-water mark (written in input.mode bounded); listing from {} on",
-                    windowStart);
-            restored = pathState(windowStart.toEpochMilli(), Map.of());
-        }
-        return continuous(context, pathState(restored.lowWaterMillis(), restored.seenByFolder()),
-                checkpoint.pendingSplits(), false);
-    }
-
-    /**
-     * This path's part of a restored checkpoint, or a one-line {@link ConfigException} naming the
-     * key whose value differs from the one the checkpoint was taken with: its names would match
-     * nothing and everything under the path would be read again.
-     */
-    DiscoveryState.PathState stateOfThisPath(DiscoveryState checkpoint) {
-        String given = prefix.written();
-        DiscoveryState.PathState state = null;
-        String recordedPath = null;
-        for (Map.Entry<String, DiscoveryState.PathState> entry : checkpoint.paths().entrySet()) {
-            if (entry.getKey().equals(DiscoveryState.UNRECORDED_PATH) || sameLocation(entry.getKey(), given)) {
-                state = entry.getValue();
-                recordedPath = entry.getKey();
+            // The range was listed at the first start; only a path added since is listed now.
+            List<FileSourceSplit> splits = new ArrayList<>(restore.pendingSplits());
+            for (FirehosePrefix prefix : prefixes) {
+                if (restore.stateOf(prefix) == null) {
+                    LOG.info("input.path {} is new since the checkpoint: replaying its range from input.start {}",
+                            prefix.written(), start);
+                    splits.addAll(listRange(prefix));
+                }
             }
+            return new BoundedRangeEnumerator(context, boundedStates(), splits);
         }
-        if (state == null && checkpoint.paths().isEmpty()) {
-            return pathState(DiscoveryState.NO_LOW_WATER, Map.of());
+        List<PathDiscovery> paths = new ArrayList<>();
+        for (FirehosePrefix prefix : prefixes) {
+            DiscoveryState.PathState restored = restore.stateOf(prefix);
+            if (restored == null) {
+                PathDiscovery added = fresh(prefix);
+                LOG.info("input.path {} is new since the checkpoint: discovered from input.start {} ({} on)",
+                        prefix.written(), start, start.kind() == StartPosition.Kind.LATEST ? "objects written from now"
+                                : "folders from " + added.lowWater());
+                paths.add(added);
+                continue;
+            }
+            // The restored low-water mark is where the job left off: listing resumes there however
+            // long the job was down, so an outage longer than the late lookback loses nothing. (It is
+            // never moved earlier, e.g. when input.late-lookback was raised: the names of older
+            // folders are gone, and listing those folders again would read their objects twice.)
+            if (partitioning == Partitioning.FIREHOSE_HOURLY && restored.lowWaterMillis() == DiscoveryState.NO_LOW_WATER) {
+                // State written in bounded mode: it has no mark to resume from (and listing from the
+                // beginning of time is no option), so start at the window.
+                Instant windowStart = clock.instant().minus(lookback);
+                LOG.warn("Restored state of {} has no low-water mark (written in input.mode bounded); listing from {} on",
+                        prefix.written(), windowStart);
+                restored = pathState(prefix, windowStart.toEpochMilli(), Map.of());
+            }
+            paths.add(discovery(prefix, pathState(prefix, restored.lowWaterMillis(), restored.seenByFolder()), false));
         }
-        if (state == null) {
-            throw new ConfigException(BridgeOptions.INPUT_PATH.key() + ": the savepoint was taken reading "
-                    + String.join(", ", checkpoint.paths().keySet()) + ", this job is given " + given
-                    + "; keep input.path " + checkpoint.paths().firstKey() + ", or start without the savepoint and "
-                    + "with input.start=<instant> (e.g. when the old path stopped) to read the new one");
-        }
-        if (state.pattern() != null && !state.pattern().equals(prefix.pattern())) {
-            // Only a version-1 state gets here (its path was not recorded, its pattern is the default).
-            throw new ConfigException(BridgeOptions.INPUT_PATH.key() + ": the savepoint was taken with the folders "
-                    + state.pattern() + " below the path, this job is given " + given + " (folders " + prefix.pattern()
-                    + "); keep the old folders, or start without the savepoint and with input.start=<instant>");
-        }
-        if (state.partitioning() != null && !state.partitioning().equals(partitioning.key())) {
-            throw new ConfigException(BridgeOptions.INPUT_PARTITIONING.key() + ": the savepoint was taken with "
-                    + state.partitioning() + ", this job is given " + partitioning.key() + "; keep "
-                    + "input.partitioning " + state.partitioning() + ", or start without the savepoint and with "
-                    + "input.start=<instant> (its names match nothing in the other layout: everything would be read again)");
-        }
-        if (state.timeZone() != null && partitioning == Partitioning.FIREHOSE_HOURLY && !sameZone(state.timeZone(), prefix.zone())) {
-            throw new ConfigException(BridgeOptions.INPUT_PARTITION_TIMEZONE.key() + ": the savepoint was taken with "
-                    + state.timeZone() + ", this job is given " + prefix.zone().getId() + "; keep "
-                    + "input.partition-timezone " + state.timeZone() + ", or start without the savepoint and with "
-                    + "input.start=<instant> (other folders would be listed from the old mark)");
-        }
-        if (DiscoveryState.UNRECORDED_PATH.equals(recordedPath)) {
-            LOG.info("Restored a version-1 enumerator state, which did not record its path; taken as the state of {}", given);
-        }
-        return state;
+        return new HourlyWindowEnumerator(context, lister, discoveryInterval, paths, restore.pendingSplits());
     }
 
-    private static boolean sameLocation(String a, String b) {
-        return stripSlashes(a).equals(stripSlashes(b));
-    }
-
-    private static String stripSlashes(String s) {
-        int end = s.length();
-        while (end > 0 && s.charAt(end - 1) == '/') {
-            end--;
-        }
-        return s.substring(0, end);
-    }
-
-    private static boolean sameZone(String recorded, ZoneId given) {
-        try {
-            ZoneId old = ZoneId.of(recorded);
-            return old.equals(given) || old.normalized().equals(given.normalized());
-        } catch (java.time.DateTimeException e) {
-            return false;
-        }
-    }
-
-    private HourlyWindowEnumerator continuous(SplitEnumeratorContext<FileSourceSplit> context,
-            DiscoveryState.PathState initial, List<FileSourceSplit> pending, boolean skipExisting) {
-        return new HourlyWindowEnumerator(context, prefix, lister, filter, clock, lookback, lateLookback,
-                discoveryInterval, lateDiscoveryInterval, partitioning, initial, pending, skipExisting);
-    }
-
-    /** Bounded mode: the objects of the folders from the start to the end, listed once. */
-    private List<FileSourceSplit> listRange() throws IOException {
+    /** Bounded mode: the objects of the folders of one path from the start to the end, listed once. */
+    private List<FileSourceSplit> listRange(FirehosePrefix prefix) throws IOException {
         List<FileSourceSplit> splits = new ArrayList<>();
         if (start.kind() == StartPosition.Kind.LATEST) {
             LOG.warn("input.mode bounded with input.start latest reads nothing: give an instant to replay from");
@@ -295,7 +285,7 @@ public final class FirehoseSource
 
     /** Builds a {@link FirehoseSource}; defaults are those of the {@code input.*} options. */
     public static final class Builder {
-        private final String inputPath;
+        private final List<String> inputPaths;
         private final BulkFormat<ObjectRecord, FileSourceSplit> format;
         private InputMode mode = BridgeOptions.INPUT_MODE.defaultValue();
         private Duration discoveryInterval = BridgeOptions.INPUT_DISCOVERY_INTERVAL.defaultValue();
@@ -310,8 +300,8 @@ public final class FirehoseSource
         private ObjectLister lister = new FileSystemObjectLister();
         private Predicate<Path> filter = new FirehoseFileFilter();
 
-        private Builder(String inputPath, BulkFormat<ObjectRecord, FileSourceSplit> format) {
-            this.inputPath = Objects.requireNonNull(inputPath, "inputPath");
+        private Builder(List<String> inputPaths, BulkFormat<ObjectRecord, FileSourceSplit> format) {
+            this.inputPaths = List.copyOf(inputPaths);
             this.format = Objects.requireNonNull(format, "format");
         }
 
@@ -389,16 +379,29 @@ public final class FirehoseSource
 
         /** @throws IllegalArgumentException with one line naming the key of a setting that cannot work */
         public FirehoseSource build() {
-            FirehosePrefix prefix = FirehosePrefix.parse(inputPath, zone);
+            if (inputPaths.isEmpty()) {
+                throw new IllegalArgumentException("input.path: no path given");
+            }
+            List<FirehosePrefix> prefixes = new ArrayList<>();
+            for (String inputPath : inputPaths) {
+                FirehosePrefix prefix = FirehosePrefix.parse(inputPath, zone);
+                for (FirehosePrefix other : prefixes) {
+                    if (PathRestore.sameBase(other.written(), prefix.written())) {
+                        throw new IllegalArgumentException("input.path: '" + other.written() + "' and '"
+                                + prefix.written() + "' are below the same location; give it once");
+                    }
+                }
+                if (partitioning == Partitioning.NONE && inputPath.contains("!{")) {
+                    throw new IllegalArgumentException("input.path: !{timestamp:...} folders need input.partitioning "
+                            + "firehose-hourly, not none");
+                }
+                prefixes.add(prefix);
+            }
             if (end != null && mode != InputMode.BOUNDED) {
                 throw new IllegalArgumentException("input.end: only allowed with input.mode bounded");
             }
             if (end != null && start.kind() == StartPosition.Kind.INSTANT && !end.isAfter(start.instant())) {
                 throw new IllegalArgumentException("input.end: must be after input.start (" + start + ")");
-            }
-            if (partitioning == Partitioning.NONE && inputPath.contains("!{")) {
-                throw new IllegalArgumentException("input.path: !{timestamp:...} folders need input.partitioning "
-                        + "firehose-hourly, not none");
             }
             if (mode == InputMode.CONTINUOUS && partitioning == Partitioning.FIREHOSE_HOURLY) {
                 checkWindows(lookback, discoveryInterval, lateLookback);
@@ -406,7 +409,7 @@ public final class FirehoseSource
             if (!(filter instanceof java.io.Serializable)) {
                 throw new IllegalArgumentException("the file filter must be serializable");
             }
-            return new FirehoseSource(this, prefix);
+            return new FirehoseSource(this, prefixes);
         }
 
         private static Duration positive(Duration d, String key) {

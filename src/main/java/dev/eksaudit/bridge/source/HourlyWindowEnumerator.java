@@ -1,7 +1,6 @@
 package dev.eksaudit.bridge.source;
 
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,9 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.function.Predicate;
 import javax.annotation.Nullable;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
@@ -27,7 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The continuous enumerator. Every discovery interval it lists, on the JobManager's worker thread,
+ * The continuous enumerator, over every path of {@code input.path}: each path has its own
+ * discovery ({@link PathDiscovery}: window, late sweep, low-water mark, names seen), the splits of
+ * all paths share one queue and are handed out oldest first across paths. For each path: every
+ * discovery interval it lists, on the JobManager's worker thread,
  * only the folders of the lookback window ({@code [now - input.lookback, now]}, computed from the
  * clock by {@link FirehosePrefix}); every late-discovery interval that listing is a late sweep
  * instead, over {@code [low-water mark, now]}: Firehose retries a failed S3 delivery for up to
@@ -43,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * result therefore only takes in folders still at or above the current low-water mark; a folder
  * below it was listed, handed out and forgotten, and is skipped whatever a slow listing brings.
  *
- * <p>A discovery that fails (S3 throttling, a network error) is logged and retried at the next
- * interval; the low-water mark does not move, so nothing is skipped.
+ * <p>A path whose listing fails (S3 throttling, a network error, access denied) is logged and
+ * retried at the next interval; its low-water mark does not move, so nothing is skipped, and the
+ * other paths are listed as usual. Each path lists only its own window's folders (or its late
+ * sweep's), so a discovery costs the sum over the paths, and none lists its whole prefix.
  *
  * <p>Exactly-once file tracking: an object becomes a split once (it is in the seen set from then
  * on); a split handed to a reader is in the reader's state at the next checkpoint, and one handed
@@ -53,255 +54,98 @@ import org.slf4j.LoggerFactory;
 public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceSplit, DiscoveryState> {
 
     private static final Logger LOG = LoggerFactory.getLogger(HourlyWindowEnumerator.class);
-    private static final String NO_FOLDER = "";
 
     private final SplitEnumeratorContext<FileSourceSplit> context;
-    private final FirehosePrefix prefix;
     private final ObjectLister lister;
-    private final Predicate<org.apache.flink.core.fs.Path> filter;
-    private final Clock clock;
-    private final Duration lookback;
-    private final Duration lateLookback;
     private final Duration discoveryInterval;
-    private final Duration lateDiscoveryInterval;
-    private final Partitioning partitioning;
+    /** One per input path, in the order of {@code input.path}. */
+    private final List<PathDiscovery> paths;
 
+    /** The splits of every path, handed out oldest first across paths. */
     private final OldestFirstSplitAssigner assigner;
-    /** Names of discovered objects per folder, from the low-water mark on. Coordinator thread only. */
-    private final TreeMap<String, Set<String>> seen = new TreeMap<>();
     /** Readers that asked for a split when none was pending, served when discovery finds some. */
     private final LinkedHashSet<Integer> readersAwaitingSplit = new LinkedHashSet<>();
+    /** The total over all paths (each path counts its own too). */
     private final Counter lateObjects = new SimpleCounter();
 
-    /** Written on the coordinator thread (after a late sweep), read by listings on the worker thread. */
-    private volatile long lowWaterMillis;
-    /** When a listing last found an object in the lookback window (or the start). Coordinator writes, worker reads. */
-    private volatile long objectInWindowAtMillis;
-    /** The newest instant a handled listing ran at. Coordinator thread only. */
-    @Nullable private Instant newestListing;
-    /** {@code input.start latest}: the first discovery marks what exists as seen without reading it. */
-    private boolean skipExisting;
-    /** For the {@code trackedObjects} gauge, read by metric reporters on their own threads. */
-    private volatile long trackedObjects;
-
-    /** Worker thread only: when the next late sweep is due (null: now). */
-    @Nullable private Instant nextLateSweep;
-    /** Worker thread only: when the base was last listed for the "nothing where expected" check. */
-    @Nullable private Instant lastBaseCheck;
-
     /**
-     * @param initial state of this path to continue from: restored, or a fresh one whose low-water
-     *     mark is the first instant to read
-     * @param pending splits discovered but not handed out (restored)
-     * @param skipExisting true for a fresh {@code latest} start only
+     * @param paths the discovery of each input path, restored or fresh (non-empty, distinct keys)
+     * @param pending splits discovered but not handed out (restored), of the given paths only
      */
-    public HourlyWindowEnumerator(
+    HourlyWindowEnumerator(
             SplitEnumeratorContext<FileSourceSplit> context,
-            FirehosePrefix prefix,
             ObjectLister lister,
-            Predicate<org.apache.flink.core.fs.Path> filter,
-            Clock clock,
-            Duration lookback,
-            Duration lateLookback,
             Duration discoveryInterval,
-            Duration lateDiscoveryInterval,
-            Partitioning partitioning,
-            DiscoveryState.PathState initial,
-            List<FileSourceSplit> pending,
-            boolean skipExisting) {
+            List<PathDiscovery> paths,
+            List<FileSourceSplit> pending) {
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException("no input path");
+        }
         this.context = context;
-        this.prefix = prefix;
         this.lister = lister;
-        this.filter = filter;
-        this.clock = clock;
-        this.lookback = lookback;
-        this.lateLookback = lateLookback;
         this.discoveryInterval = discoveryInterval;
-        this.lateDiscoveryInterval = lateDiscoveryInterval;
-        this.partitioning = partitioning;
-        this.lowWaterMillis = initial.lowWaterMillis();
-        initial.seenByFolder().forEach((folder, names) -> seen.put(folder, new TreeSet<>(names)));
+        this.paths = List.copyOf(paths);
         this.assigner = new OldestFirstSplitAssigner(pending);
-        this.skipExisting = skipExisting;
-        this.trackedObjects = initial.trackedObjects();
-        this.objectInWindowAtMillis = clock.millis();
     }
 
     @Override
     public void start() {
         context.metricGroup().counter("listRequests", new ListRequestCounter(lister));
         context.metricGroup().counter("lateObjects", lateObjects);
-        context.metricGroup().gauge("trackedObjects", (Gauge<Long>) () -> trackedObjects);
+        context.metricGroup().gauge("trackedObjects", (Gauge<Long>) this::trackedObjects);
         context.metricGroup().setUnassignedSplitsGauge(() -> (long) assigner.size());
-        if (partitioning == Partitioning.NONE) {
-            LOG.warn("input.partitioning none: every discovery lists everything under {} and every path "
-                    + "is kept in state, which grows with the bucket. Use firehose-hourly for Firehose's "
-                    + "time folders.", prefix.base());
-        } else {
-            LOG.info("Discovering objects in the folders {} under {} ({}) from {} on: the last {} every {}, "
-                    + "the last {} every {}", prefix.pattern(), prefix.base(), prefix.zone(),
-                    Instant.ofEpochMilli(lowWaterMillis), describe(lookback), describe(discoveryInterval),
-                    describe(lateLookback), describe(lateDiscoveryInterval));
+        for (PathDiscovery path : paths) {
+            // Per path, as a variable (a Prometheus label): which path's late objects and state grow.
+            org.apache.flink.metrics.MetricGroup group = context.metricGroup().addGroup("path", path.key());
+            group.counter("lateObjects", path.lateObjects);
+            group.gauge("trackedObjects", (Gauge<Long>) path::trackedObjects);
+            path.logStart();
         }
         context.callAsync(this::discover, this::onDiscovered, 0, discoveryInterval.toMillis());
     }
 
-    /** Lists the folders of the window or, when due, of the late sweep. Worker thread: reads only volatile state. */
-    Listing discover() throws IOException {
-        Instant now = clock.instant();
-        Map<String, List<FileStatus>> objects = new LinkedHashMap<>();
-        if (partitioning == Partitioning.NONE) {
-            objects.put(NO_FOLDER, lister.listRecursively(prefix.base(), filter));
-            return new Listing(now, true, objects, null);
+    private long trackedObjects() {
+        long n = 0;
+        for (PathDiscovery path : paths) {
+            n += path.trackedObjects();
         }
-        boolean late = nextLateSweep == null || !now.isBefore(nextLateSweep);
-        Instant lowWater = Instant.ofEpochMilli(lowWaterMillis);
-        Instant windowStart = now.minus(lookback);
-        Instant from = late || lowWater.isAfter(windowStart) ? lowWater : windowStart;
-        if (late) {
-            nextLateSweep = now.plus(lateDiscoveryInterval);
-        }
-        try {
-            for (String folder : prefix.folders(from, now).keySet()) {
-                List<FileStatus> inFolder = new ArrayList<>();
-                for (FileStatus status : lister.listFolder(prefix.folder(folder))) {
-                    if (!status.isDir() && filter.test(status.getPath())) {
-                        inFolder.add(status);
-                    }
-                }
-                objects.put(folder, inFolder);
-            }
-            return new Listing(now, late, objects, baseCheck(now));
-        } catch (IOException | RuntimeException e) {
-            if (late) {
-                nextLateSweep = null; // the late sweep is retried with the next listing
-            }
-            throw e;
-        }
+        return n;
     }
 
     /**
-     * At most once per lookback, and only when no object was found in the window for a whole
-     * lookback: what the base holds, to tell a quiet cluster from a path or zone that does not
-     * match the delivery stream's prefix. One LIST.
+     * Lists every path (its window or, when due, its late sweep). A path whose listing fails does
+     * not hold up the others: its failure is handed on with the listings. Worker thread.
      */
-    @Nullable
-    private List<String> baseCheck(Instant now) throws IOException {
-        Instant quietSince = Instant.ofEpochMilli(objectInWindowAtMillis);
-        if (now.isBefore(quietSince.plus(lookback)) || lastBaseCheck != null && now.isBefore(lastBaseCheck.plus(lookback))) {
-            return null;
-        }
-        lastBaseCheck = now;
-        List<String> entries = new ArrayList<>();
-        for (FileStatus status : lister.listFolder(prefix.base())) {
-            if (filter.test(status.getPath())) {
-                entries.add(status.getPath().getName() + (status.isDir() ? "/" : ""));
+    List<PathListing> discover() {
+        List<PathListing> listings = new ArrayList<>(paths.size());
+        for (PathDiscovery path : paths) {
+            try {
+                listings.add(new PathListing(path, path.discover(), null));
+            } catch (IOException | RuntimeException e) {
+                listings.add(new PathListing(path, null, e));
             }
         }
-        return entries;
+        return listings;
     }
 
-    /** Turns a listing into splits. Coordinator thread. */
-    void onDiscovered(@Nullable Listing listing, @Nullable Throwable error) {
+    /** Turns the listings into splits. Coordinator thread. */
+    void onDiscovered(@Nullable List<PathListing> listings, @Nullable Throwable error) {
         if (error != null) {
-            // One line per interval: the cause, not a stack trace.
-            LOG.warn("Listing {} failed ({}); retrying in {}. No object is skipped: the low-water mark does "
-                    + "not move until a late sweep succeeds.", prefix, error, describe(discoveryInterval));
+            // Not a listing error (those come per path): still one line, and the next interval runs.
+            LOG.warn("Discovery failed ({}); retrying in {}", error, describe(discoveryInterval));
             return;
         }
-        if (newestListing == null || listing.now.isAfter(newestListing)) {
-            newestListing = listing.now;
-        }
-        Instant lowWater = Instant.ofEpochMilli(lowWaterMillis);
-        // Folders still tracked; null for none (nothing is ever forgotten there).
-        Map<String, Instant> tracked = partitioning == Partitioning.NONE ? null : prefix.folders(lowWater, newestListing);
-        Set<String> window = partitioning == Partitioning.NONE ? Set.of(NO_FOLDER)
-                : prefix.folders(listing.now.minus(lookback), listing.now).keySet();
-        List<FileSourceSplit> found = new ArrayList<>();
-        int existing = 0;
-        int skippedFolders = 0;
-        boolean objectInWindow = false;
-        for (Map.Entry<String, List<FileStatus>> entry : listing.objects.entrySet()) {
-            String folder = entry.getKey();
-            Instant folderEnd = tracked == null ? null : tracked.get(folder);
-            if (tracked != null && folderEnd == null) {
-                // Below the low-water mark: listed before a late sweep forgot it, its objects all
-                // handed out then. Taking it in again would read them twice.
-                skippedFolders++;
+        for (PathListing result : listings) {
+            if (result.error != null) {
+                result.path.onFailed(result.error);
                 continue;
             }
-            boolean inWindow = window.contains(folder);
-            objectInWindow |= inWindow && !entry.getValue().isEmpty();
-            Set<String> names = seen.get(folder);
-            boolean listedBefore = names != null;
-            if (names == null) {
-                names = new TreeSet<>();
-                seen.put(folder, names);
-            }
-            for (FileStatus object : entry.getValue()) {
-                String name = tracked == null
-                        ? HourFolders.relativize(prefix.base(), object.getPath())
-                        : object.getPath().getName();
-                if (!names.add(name)) {
-                    continue;
-                }
-                if (skipExisting) {
-                    existing++;
-                    continue;
-                }
-                found.add(ObjectSplits.of(object));
-                if (listedBefore && !inWindow) {
-                    lateObjects.inc();
-                    LOG.info("Late object {}: found {} after its folder {} closed at {}, {} after the folder left "
-                            + "input.lookback ({}); read now", object.getPath(),
-                            describe(Duration.between(folderEnd, listing.now)), folder, folderEnd,
-                            describe(Duration.between(folderEnd.plus(lookback), listing.now)), describe(lookback));
-                }
-            }
-        }
-        if (skippedFolders > 0) {
-            LOG.debug("A listing that started before the low-water mark moved brought {} folders below it; skipped",
-                    skippedFolders);
-        }
-        if (skipExisting) {
-            LOG.info("input.start latest: {} objects already under {} are skipped", existing, prefix.base());
-            skipExisting = false;
-        }
-        if (tracked != null && listing.late) {
-            advanceLowWater(listing.now.minus(lateLookback));
-        }
-        if (objectInWindow) {
-            objectInWindowAtMillis = listing.now.toEpochMilli();
-        } else if (listing.baseEntries != null && !listing.baseEntries.isEmpty()) {
-            LOG.warn("No object arrived in the folders input.path expects for the last {} ({} ... {} under {}, "
-                    + "evaluated in {}), but {} holds {} entries, e.g. {}. Check input.path and "
-                    + "input.partition-timezone against the delivery stream's S3 prefix and its time zone.",
-                    describe(lookback), first(window), last(window), prefix.base(), prefix.zone(), prefix.base(),
-                    listing.baseEntries.size(), listing.baseEntries.subList(0, Math.min(3, listing.baseEntries.size())));
-        }
-        trackedObjects = countTracked();
-        if (!found.isEmpty()) {
-            LOG.debug("Discovered {} new objects under {}", found.size(), prefix.base());
+            long lateBefore = result.path.lateObjects.getCount();
+            List<FileSourceSplit> found = result.path.onDiscovered(result.listing);
+            lateObjects.inc(result.path.lateObjects.getCount() - lateBefore);
             assigner.addSplits(found);
         }
         assignPendingSplits();
-    }
-
-    private void advanceLowWater(Instant mark) {
-        if (mark.toEpochMilli() > lowWaterMillis) {
-            lowWaterMillis = mark.toEpochMilli();
-        }
-        // Folders before the low-water mark are never listed again: their names can go.
-        Set<String> keep = prefix.folders(Instant.ofEpochMilli(lowWaterMillis), newestListing).keySet();
-        seen.keySet().retainAll(keep);
-    }
-
-    private long countTracked() {
-        long n = 0;
-        for (Set<String> names : seen.values()) {
-            n += names.size();
-        }
-        return n;
     }
 
     @Override
@@ -342,13 +186,19 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
 
     @Override
     public DiscoveryState snapshotState(long checkpointId) {
-        return DiscoveryState.of(prefix.written(), pathState(), assigner.remaining());
+        Map<String, DiscoveryState.PathState> states = new LinkedHashMap<>();
+        for (PathDiscovery path : paths) {
+            states.put(path.key(), path.state());
+        }
+        return new DiscoveryState(states, assigner.remaining());
     }
 
-    /** This path's part of the checkpoint. */
+    /** For tests of one path: its part of the checkpoint. */
     DiscoveryState.PathState pathState() {
-        return new DiscoveryState.PathState(partitioning.key(), prefix.pattern(), prefix.zone().getId(),
-                lowWaterMillis, seen);
+        if (paths.size() != 1) {
+            throw new IllegalStateException(paths.size() + " paths");
+        }
+        return paths.get(0).state();
     }
 
     @Override
@@ -356,21 +206,12 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         // The context stops the periodic discovery.
     }
 
-    /** For tests: the oldest instant whose folder the next late sweep lists. */
+    /** For tests of one path: the oldest instant whose folder the next late sweep lists. */
     Instant lowWater() {
-        return Instant.ofEpochMilli(lowWaterMillis);
-    }
-
-    private static String first(Set<String> folders) {
-        return folders.isEmpty() ? "-" : folders.iterator().next();
-    }
-
-    private static String last(Set<String> folders) {
-        String last = "-";
-        for (String f : folders) {
-            last = f;
+        if (paths.size() != 1) {
+            throw new IllegalStateException(paths.size() + " paths");
         }
-        return last;
+        return paths.get(0).lowWater();
     }
 
     /** {@code 3 h}, {@code 5 h 12 min}, {@code 10 s}: how durations are written in the configuration. */
@@ -392,7 +233,20 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         return out.toString();
     }
 
-    /** What one discovery found: objects per folder, at the instant it started. */
+    /** One path's part of a discovery: its listing, or why it failed. */
+    static final class PathListing {
+        final PathDiscovery path;
+        @Nullable final Listing listing;
+        @Nullable final Throwable error;
+
+        PathListing(PathDiscovery path, @Nullable Listing listing, @Nullable Throwable error) {
+            this.path = path;
+            this.listing = listing;
+            this.error = error;
+        }
+    }
+
+    /** What one discovery of one path found: objects per folder, at the instant it started. */
     static final class Listing {
         final Instant now;
         final boolean late;

@@ -26,7 +26,10 @@ final class InputPathCheck {
 
     private InputPathCheck() {}
 
-    static CheckResult check(String inputPath) {
+    static CheckResult check(String input) {
+        // A custom Firehose prefix (.../year=!{timestamp:yyyy}/...) is listed from its fixed part.
+        int pattern = input.indexOf("!{");
+        String inputPath = pattern < 0 ? input : input.substring(0, input.lastIndexOf('/', pattern) + 1);
         Path root = new Path(inputPath);
         FileSystem fs;
         FileStatus[] top;

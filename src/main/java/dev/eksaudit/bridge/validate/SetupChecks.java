@@ -4,6 +4,7 @@ import static dev.eksaudit.bridge.config.BridgeOptions.DLQ_PATH;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_DRY_RUN;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
+import dev.eksaudit.bridge.config.InputPaths;
 import dev.eksaudit.bridge.falco.FalcoProbe;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +46,9 @@ public final class SetupChecks {
             return t;
         });
         try {
-            results.add(bounded(pool, InputPathCheck.NAME, timeout, () -> InputPathCheck.check(config.inputPath())));
+            for (InputPaths.InputPath input : config.inputPaths().all()) {
+                results.add(bounded(pool, InputPathCheck.NAME, timeout, () -> InputPathCheck.check(input.uri)));
+            }
             String dlq = config.getOptional(DLQ_PATH).orElse(null);
             results.add(bounded(pool, DeadLetterPathCheck.NAME, timeout, () -> DeadLetterPathCheck.check(dlq)));
             results.addAll(falco(pool, config, timeout));

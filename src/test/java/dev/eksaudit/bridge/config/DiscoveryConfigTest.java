@@ -65,7 +65,9 @@ class DiscoveryConfigTest {
                 .hasMessageStartingWith("input.path: !{firehose:random-string} is not allowed");
         assertThatThrownBy(() -> BridgeConfig.fromMap(base("input.path", "http://audit/eks/!{timestamp:yyyy}/")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("input.path: 'http://audit/eks/' has scheme http");
+                // The item as written (InputPaths checks every item's scheme first), on one line.
+                .hasMessageStartingWith("input.path: 'http://audit/eks/!{timestamp:yyyy}/' has scheme http; expected s3://")
+                .hasMessageNotContaining("\n");
         assertThatThrownBy(() -> BridgeConfig.fromMap(base("input.path", "s3://audit/eks/!{timestamp:yyyy}/",
                         "input.partitioning", "none")))
                 .isInstanceOf(ConfigException.class)

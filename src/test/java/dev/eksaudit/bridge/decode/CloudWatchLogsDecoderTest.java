@@ -26,6 +26,12 @@ class CloudWatchLogsDecoderTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Untouched bytes, but the cluster of the envelope's log group is known (for per-cluster metrics). */
+    private static AuditEvent inProd(AuditEvent e) {
+        e.cluster = "prod";
+        return e;
+    }
+
     private static ObjectRecord value(long index, long offset, byte[] payload) {
         return ObjectRecord.value(KEY, index, offset, payload);
     }
@@ -45,9 +51,9 @@ class CloudWatchLogsDecoderTest {
 
         assertThat(d.deadLetters()).isEmpty();
         assertThat(d.events()).containsExactly(
-                new AuditEvent("a-1", "RequestReceived", T.toEpochMilli(), KEY, utf8(a)),
-                new AuditEvent("b-2", "ResponseComplete", T.toEpochMilli() + 5, KEY, utf8(b)),
-                new AuditEvent("c-3", "Panic", T.toEpochMilli(), KEY, utf8(c)));
+                inProd(new AuditEvent("a-1", "RequestReceived", T.toEpochMilli(), KEY, utf8(a))),
+                inProd(new AuditEvent("b-2", "ResponseComplete", T.toEpochMilli() + 5, KEY, utf8(b))),
+                inProd(new AuditEvent("c-3", "Panic", T.toEpochMilli(), KEY, utf8(c))));
     }
 
     @Test

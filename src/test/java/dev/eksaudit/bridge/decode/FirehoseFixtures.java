@@ -42,6 +42,7 @@ public final class FirehoseFixtures {
     public static final String AUDIT_STREAM = "kube-apiserver-audit-0a1b2c3d";
     public static final String OTHER_STREAM = "authenticator-0a1b2c3d";
     public static final String LOG_GROUP = "/aws/eks/prod/cluster";
+    public static final String OWNER = "111122223333";
     public static final int EVENTS_PER_ENVELOPE = 3;
 
     private static final JsonFactory JSON = new JsonFactory();
@@ -64,10 +65,15 @@ public final class FirehoseFixtures {
      * first audit envelope.
      */
     public static byte[] object(Layout layout, List<String> eventJsons) {
+        return object(layout, eventJsons, LOG_GROUP, OWNER);
+    }
+
+    /** As {@link #object(Layout, List)}, the envelopes naming this log group and account. */
+    public static byte[] object(Layout layout, List<String> eventJsons, String logGroup, String owner) {
         if (layout == Layout.EVENTS) {
             return join(eventsAsBytes(eventJsons));
         }
-        List<byte[]> envelopes = envelopes(eventJsons);
+        List<byte[]> envelopes = envelopes(eventJsons, logGroup, owner);
         switch (layout) {
             case MULTI_MEMBER_GZIP:
                 return gzipMembers(envelopes);
@@ -82,33 +88,43 @@ public final class FirehoseFixtures {
 
     /** The CloudWatch Logs records of {@link #object} for layouts (a)-(c), in order, not compressed. */
     public static List<byte[]> envelopes(List<String> eventJsons) {
+        return envelopes(eventJsons, LOG_GROUP, OWNER);
+    }
+
+    public static List<byte[]> envelopes(List<String> eventJsons, String logGroup, String owner) {
         List<byte[]> envelopes = new ArrayList<>();
         envelopes.add(controlMessage());
         long id = 37_190_000_000L;
         for (int i = 0; i < eventJsons.size(); i += EVENTS_PER_ENVELOPE) {
             List<String> chunk = eventJsons.subList(i, Math.min(eventJsons.size(), i + EVENTS_PER_ENVELOPE));
-            envelopes.add(dataMessage(AUDIT_STREAM, chunk, id));
+            envelopes.add(dataMessage(AUDIT_STREAM, chunk, id, logGroup, owner));
             id += chunk.size();
             if (i == 0) {
                 envelopes.add(dataMessage(OTHER_STREAM, List.of(
                         "time=\"2026-11-26T15:00:00Z\" level=info msg=\"access granted\" arn=\"arn:aws:iam::111122223333:role/dev\""),
-                        id++));
+                        id++, logGroup, owner));
             }
         }
         if (eventJsons.isEmpty()) {
-            envelopes.add(dataMessage(OTHER_STREAM, List.of("time=\"2026-11-26T15:00:00Z\" level=info msg=\"idle\""), id));
+            envelopes.add(dataMessage(OTHER_STREAM, List.of("time=\"2026-11-26T15:00:00Z\" level=info msg=\"idle\""), id,
+                    logGroup, owner));
         }
         return envelopes;
     }
 
     /** A DATA_MESSAGE envelope carrying these messages as JSON strings. */
     public static byte[] dataMessage(String logStream, List<String> messages, long firstId) {
+        return dataMessage(logStream, messages, firstId, LOG_GROUP, OWNER);
+    }
+
+    public static byte[] dataMessage(String logStream, List<String> messages, long firstId, String logGroup,
+            String owner) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("messageType", "DATA_MESSAGE");
-            g.writeStringField("owner", "111122223333");
-            g.writeStringField("logGroup", LOG_GROUP);
+            g.writeStringField("owner", owner);
+            g.writeStringField("logGroup", logGroup);
             g.writeStringField("logStream", logStream);
             g.writeArrayFieldStart("subscriptionFilters");
             g.writeString("to-firehose");

@@ -36,6 +36,10 @@ final class MetricsCapture {
                             && args[0] instanceof String name) {
                         return group(invoke(method, real, args), prefix + name + ".");
                     }
+                    if (method.getName().equals("addGroup") && args != null && args.length == 2) {
+                        // A key-value group (cluster=prod): recorded as cluster.prod.<metric>.
+                        return group(invoke(method, real, args), prefix + args[0] + "." + args[1] + ".");
+                    }
                     return invoke(method, real, args);
                 });
     }
@@ -50,8 +54,12 @@ final class MetricsCapture {
 
     /** A decoder whose metrics land in {@link #metrics}. */
     CloudWatchLogsDecoder decoder(String prefix, long maxEventBytes) {
+        return decoder(prefix, maxEventBytes, ClusterNames.untouched());
+    }
+
+    CloudWatchLogsDecoder decoder(String prefix, long maxEventBytes, ClusterNames clusters) {
         MetricsCapture capture = this;
-        return new CloudWatchLogsDecoder(prefix, maxEventBytes) {
+        return new CloudWatchLogsDecoder(prefix, maxEventBytes, clusters) {
             private static final long serialVersionUID = 1L;
 
             @Override

@@ -92,4 +92,38 @@ class FirehoseSourceJobTest {
 
         assertThat(read).containsExactlyInAnyOrderElementsOf(expected);
     }
+
+    /** Two paths, one named, in a bounded job from configuration: the range of each, every object once. */
+    @Test
+    void aBoundedJobFromConfigReplaysTheRangeOfEveryPath() throws Exception {
+        LocalBucket central = new LocalBucket(dir.resolve("central"));
+        LocalBucket edge = new LocalBucket(dir.resolve("edge"));
+        List<String> expected = new ArrayList<>();
+        for (Instant t = at("2026-11-20T22:05:00Z"); t.isBefore(at("2026-11-21T03:00:00Z")); t = t.plus(Duration.ofMinutes(20))) {
+            String c = central.put(t);
+            String e = edge.put(t.plusSeconds(30));
+            if (t.isBefore(at("2026-11-21T02:00:00Z")) && !t.isBefore(at("2026-11-20T23:00:00Z"))) {
+                expected.add(new org.apache.flink.core.fs.Path(central.root(), c).toString());
+                expected.add(new org.apache.flink.core.fs.Path(edge.root(), e).toString());
+            }
+        }
+        BridgeConfig config = BridgeConfig.fromMap(Map.of(
+                "input.path", central.root() + ",edge-1=" + dir.resolve("edge").toUri(),
+                "input.mode", "bounded",
+                "input.start", "2026-11-20T23:00:00Z",
+                "input.end", "2026-11-21T02:00:00Z",
+                "falco.dry-run", "true"));
+        FirehoseSource source = FirehoseSource.fromConfig(config, new PathPerObjectFormat());
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        List<String> read = new ArrayList<>();
+        try (CloseableIterator<ObjectRecord> records = env
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "firehose")
+                .executeAndCollect()) {
+            records.forEachRemaining(r -> read.add(r.objectKey));
+        }
+
+        assertThat(read).hasSize(18).containsExactlyInAnyOrderElementsOf(expected);
+    }
 }

@@ -158,5 +158,33 @@ final class TestingEnumeratorContext implements SplitEnumeratorContext<FileSourc
             registered.put("unassignedSplits", gauge);
             return gauge;
         }
+
+        /** A key-value group's metrics are kept as {@code key=value.name}. */
+        @Override
+        public org.apache.flink.metrics.MetricGroup addGroup(String key, String value) {
+            return new Child(registered, key + "=" + value + ".");
+        }
+    }
+
+    private static final class Child extends UnregisteredMetricsGroup {
+        private final Map<String, Metric> registered;
+        private final String prefix;
+
+        Child(Map<String, Metric> registered, String prefix) {
+            this.registered = registered;
+            this.prefix = prefix;
+        }
+
+        @Override
+        public <C extends org.apache.flink.metrics.Counter> C counter(String name, C counter) {
+            registered.put(prefix + name, counter);
+            return counter;
+        }
+
+        @Override
+        public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
+            registered.put(prefix + name, gauge);
+            return gauge;
+        }
     }
 }

@@ -107,6 +107,18 @@ class SetupChecksTest {
                 "ok    checkpoint storage: " + tmp.resolve("checkpoints").toUri());
     }
 
+    /** Several paths: one line each, so the one that is wrong is named; a custom prefix is listed from its fixed part. */
+    @Test
+    void everyInputPathIsCheckedOnItsOwn() {
+        List<String> lines = run(args("s3://audit/eks/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/,"
+                        + "edge=s3://no-such-bucket/eks/", null, "http://127.0.0.1:9/k8s-audit", "--falco.dry-run", "true"));
+
+        assertThat(lines.get(0)).isEqualTo(
+                "ok    input: listed s3://audit/eks/; read the first 64 bytes of s3://audit/eks/2026/11/26/15/newest-object");
+        assertThat(lines.get(1)).startsWith("FAIL  input: cannot list s3://no-such-bucket/eks/: no such bucket (");
+        assertThat(lines).hasSize(5);
+    }
+
     @Test
     void aMissingBucketFailsTheInputAndTheDeadLetterChecks() {
         List<String> lines = run(args("s3://no-such-bucket/eks/", "s3://no-such-bucket/dlq/", "http://127.0.0.1:9/k8s-audit",
