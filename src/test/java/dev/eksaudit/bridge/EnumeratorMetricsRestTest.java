@@ -72,8 +72,8 @@ class EnumeratorMetricsRestTest {
                     && v.getOrDefault("unassignedSplits", -1.0) == 0.0 && v.getOrDefault("listRequests", 0.0) >= 2.0);
 
             // The one object, handed out to the reader, its hour listed by more than one discovery.
-            assertThat(values).containsOnlyKeys("lateObjects", "listRequests", "trackedObjects", "unassignedSplits")
-                    .containsEntry("lateObjects", 0.0)
+            assertThat(values).containsOnlyKeys("lateObjects", "listFailures", "listRequests", "trackedObjects", "unassignedSplits")
+                    .containsEntry("lateObjects", 0.0).containsEntry("listFailures", 0.0)
                     .containsEntry("trackedObjects", 1.0).containsEntry("unassignedSplits", 0.0);
             assertThat(values.get("listRequests")).isGreaterThanOrEqualTo(2.0);
         } finally {

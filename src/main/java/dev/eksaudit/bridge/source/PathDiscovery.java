@@ -48,6 +48,8 @@ final class PathDiscovery {
     /** Names of discovered objects per folder, from the low-water mark on. Coordinator thread only. */
     private final TreeMap<String, Set<String>> seen = new TreeMap<>();
     final Counter lateObjects = new SimpleCounter();
+    /** Listings of this path that failed (denied, no such bucket, throttled past S3A's retries). */
+    final Counter listFailures = new SimpleCounter();
 
     /** Written on the coordinator thread (after a late sweep), read by listings on the worker thread. */
     private volatile long lowWaterMillis;
@@ -170,6 +172,7 @@ final class PathDiscovery {
 
     /** A listing that failed: one line per interval, the cause and not a stack trace. Coordinator thread. */
     void onFailed(Throwable error) {
+        listFailures.inc();
         LOG.warn("Listing {} failed ({}); retrying in {}. No object is skipped: the low-water mark does "
                 + "not move until a late sweep succeeds.", prefix, error, HourlyWindowEnumerator.describe(discoveryInterval));
     }

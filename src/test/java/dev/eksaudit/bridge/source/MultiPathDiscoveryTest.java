@@ -94,6 +94,9 @@ class MultiPathDiscoveryTest {
             assertThat(job.discoverAndRead()).containsExactly(c1);
             assertThat(lines.at(Level.WARN)).hasSize(1).first().asString()
                     .startsWith("Listing s3://missing-bucket/eks/ failed (");
+            assertThat(job.counter("listFailures")).isEqualTo(1);
+            assertThat(job.counter("path=s3://missing-bucket/eks/.listFailures")).isEqualTo(1);
+            assertThat(job.counter("path=" + CENTRAL + ".listFailures")).isZero();
         }
     }
 
