@@ -10,13 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import java.io.IOException;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,13 +61,15 @@ class MultiPathJobTest {
 
     @TempDir java.nio.file.Path savepoints;
     InProcessS3 s3;
+    /** The job's time: the source's copy on the JobManager is this clock. */
+    MutableClock clock;
     final List<JobClient> started = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         s3 = InProcessS3.start("central", "edge", "third");
         READ.clear();
-        SharedClock.now = at("2026-11-26T15:20:00Z");
+        clock = new MutableClock(at("2026-11-26T15:20:00Z"));
     }
 
     @AfterEach
@@ -94,10 +93,10 @@ class MultiPathJobTest {
         assertThat(READ).containsExactlyInAnyOrder(c1, c2, e1, e2);
 
         // 20:20: both paths get an object in their 15:00 folder, long out of the lookback window.
-        SharedClock.now = at("2026-11-26T20:20:00Z");
+        clock.set(at("2026-11-26T20:20:00Z"));
         String cLate = s3Put(CENTRAL + "2026/11/26/15/" + name(at("2026-11-26T15:25:00Z")));
         String eLate = s3Put(EDGE_BASE + "year=2026/month=11/day=26/hour=15/" + name(at("2026-11-26T15:24:00Z")));
-        SharedClock.now = at("2026-11-26T20:26:00Z"); // the next late sweep is due
+        clock.set(at("2026-11-26T20:26:00Z")); // the next late sweep is due
         awaitRead(6);
         assertThat(READ).containsExactlyInAnyOrder(c1, c2, e1, e2, cLate, eLate);
 
@@ -136,7 +135,7 @@ class MultiPathJobTest {
         map.put("input.discovery-interval", "100 ms");
         map.put("falco.dry-run", "true");
         FirehoseSource source = FirehoseSource.builder(BridgeConfig.fromMap(map), new PathPerObjectFormat())
-                .setClock(new SharedClock())
+                .setClock(clock)
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);
@@ -178,29 +177,5 @@ class MultiPathJobTest {
     private String s3Put(String uri) throws IOException {
         s3.put(uri, uri.getBytes(StandardCharsets.UTF_8));
         return uri;
-    }
-
-    /**
-     * The test's clock as the JobManager's copy of the source reads it: the source is serialized
-     * there, so the time is static (the MiniCluster runs in this JVM).
-     */
-    static final class SharedClock extends Clock implements Serializable {
-        private static final long serialVersionUID = 1L;
-        static volatile Instant now;
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 }
