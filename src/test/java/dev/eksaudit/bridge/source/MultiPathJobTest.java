@@ -8,6 +8,7 @@ import static dev.eksaudit.bridge.source.MultiPathDiscoveryTest.THIRD;
 import static dev.eksaudit.bridge.source.MultiPathDiscoveryTest.name;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.eksaudit.bridge.PipelineFixture;
 import dev.eksaudit.bridge.config.BridgeConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -50,10 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiPathJobTest {
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster();
 
     static final Duration DEADLINE = Duration.ofSeconds(60);
     /** What the job read, in order; the job runs in this JVM. */
@@ -74,11 +71,7 @@ class MultiPathJobTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (JobClient job : started) {
-            if (!job.getJobStatus().get().isGloballyTerminalState()) {
-                job.cancel().get(1, TimeUnit.MINUTES);
-            }
-        }
+        PipelineFixture.cancelRunning(started);
         s3.close();
     }
 
