@@ -11,15 +11,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.eksaudit.bridge.PipelineFixture;
 import dev.eksaudit.bridge.config.BridgeConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -158,17 +154,14 @@ class MultiPathJobTest {
     }
 
     private String central(Instant written) throws IOException {
-        return s3Put(CENTRAL + HourFolders.name(HourFolders.hourOf(written)) + "/" + name(written));
+        return MultiPathDiscoveryTest.central(s3, written);
     }
 
     private String edge(Instant written) throws IOException {
-        LocalDateTime w = LocalDateTime.ofInstant(written, ZoneOffset.UTC);
-        return s3Put(String.format(Locale.ROOT, "%syear=%04d/month=%02d/day=%02d/hour=%02d/%s", EDGE_BASE,
-                w.getYear(), w.getMonthValue(), w.getDayOfMonth(), w.getHour(), name(written)));
+        return MultiPathDiscoveryTest.edge(s3, written);
     }
 
     private String s3Put(String uri) throws IOException {
-        s3.put(uri, uri.getBytes(StandardCharsets.UTF_8));
-        return uri;
+        return MultiPathDiscoveryTest.put(s3, uri);
     }
 }
