@@ -97,6 +97,24 @@ class MultiPathDiscoveryTest {
         }
     }
 
+    /** A LIST that keeps failing logs one line a minute, with how many failures it stands for, not one per discovery. */
+    @Test
+    void aListingThatKeepsFailingLogsOnceAMinute() throws Exception {
+        Job job = Job.start(this, Map.of("input.path", CENTRAL + ",s3://missing-bucket/eks/"), null);
+        try (LogLines lines = LogLines.of(HourlyWindowEnumerator.class)) {
+            for (int i = 0; i < 6; i++) { // 0 s .. 50 s: one minute of discoveries every 10 s
+                job.discoverAndRead();
+                clock.advance(Duration.ofSeconds(10));
+            }
+            assertThat(lines.at(Level.WARN)).hasSize(1).first().asString()
+                    .startsWith("Listing s3://missing-bucket/eks/ failed (").doesNotContain("more failures");
+            job.discoverAndRead(); // 60 s
+            assertThat(lines.at(Level.WARN)).hasSize(2).last().asString()
+                    .startsWith("Listing s3://missing-bucket/eks/ failed (")
+                    .contains("; retrying in 10 s (5 more failures since the last line). No object is skipped");
+        }
+    }
+
     @Test
     void aRestoreDropsARemovedPathAddsANewOneFromInputStartAndKeepsARenamedOne() throws Exception {
         String c1 = central(at("2026-11-26T15:05:00Z"));
