@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.decode.FirehoseFixtures;
 import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
 import dev.eksaudit.bridge.summary.RunTotals;
@@ -12,8 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,23 +21,12 @@ class BoundedRunSummaryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster();
 
     @Test
     void summaryCountsObjectsEventsDuplicatesAndDeadLetters() throws Exception {
         try (FalcoWebhookReceiver falco = FalcoWebhookReceiver.start()) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(2);
-            BridgeJob.build(env, BridgeConfig.fromArgs(
-                    "--input.path", SampleObjects.DIR.resolve("eks-audit").toAbsolutePath().toUri().toString(),
-                    "--input.mode", "bounded",
-                    "--input.start", "2026-11-26T15:00:00Z",
-                    "--input.end", "2026-11-26T16:00:00Z",
-                    "--falco.url", falco.url().toString()));
-            JobExecutionResult result = env.execute("summary");
+            JobExecutionResult result = SampleObjects.backfill(falco.url().toString(), "summary");
 
             String summary = RunTotals.summary(result);
 

@@ -18,7 +18,6 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -36,11 +35,7 @@ class BridgeJobEndToEndTest {
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster(METRICS);
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
@@ -56,12 +51,7 @@ class BridgeJobEndToEndTest {
 
     @AfterEach
     void stop() throws Exception {
-        // A job left running by a failed assertion would hold the slots the next test needs.
-        for (JobClient job : started) {
-            if (!job.getJobStatus().get().isGloballyTerminalState()) {
-                job.cancel().get(1, TimeUnit.MINUTES);
-            }
-        }
+        PipelineFixture.cancelRunning(started);
         falco.close();
         s3.close();
     }

@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -39,12 +38,9 @@ class EnumeratorMetricsRestTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster(
             // The REST metric store refreshes every 10 s by default.
-            .setConfiguration(Configuration.fromMap(Map.of("metrics.fetcher.update-interval", "500")))
-            .build());
+            Configuration.fromMap(Map.of("metrics.fetcher.update-interval", "500")));
 
     @Test
     void enumeratorMetricsAreReadableOverRest(@InjectClusterClient ClusterClient<?> client, @TempDir Path bucket)
@@ -72,8 +68,8 @@ class EnumeratorMetricsRestTest {
                     && v.getOrDefault("unassignedSplits", -1.0) == 0.0 && v.getOrDefault("listRequests", 0.0) >= 2.0);
 
             // The one object, handed out to the reader, its hour listed by more than one discovery.
-            assertThat(values).containsOnlyKeys("lateObjects", "listRequests", "trackedObjects", "unassignedSplits")
-                    .containsEntry("lateObjects", 0.0)
+            assertThat(values).containsOnlyKeys("lateObjects", "listFailures", "listRequests", "trackedObjects", "unassignedSplits")
+                    .containsEntry("lateObjects", 0.0).containsEntry("listFailures", 0.0)
                     .containsEntry("trackedObjects", 1.0).containsEntry("unassignedSplits", 0.0);
             assertThat(values.get("listRequests")).isGreaterThanOrEqualTo(2.0);
         } finally {

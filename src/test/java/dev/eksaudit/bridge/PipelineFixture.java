@@ -10,11 +10,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
-/** Objects in the Firehose layouts, with duplicates across objects, and the set Falco must receive. */
+/**
+ * Objects in the Firehose layouts, with duplicates across objects, and the set Falco must receive;
+ * and the MiniCluster the end-to-end tests run them on.
+ */
 public final class PipelineFixture {
     private static final Layout[] LAYOUTS = Layout.values();
 
@@ -108,5 +116,33 @@ public final class PipelineFixture {
                 .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof Counter)
                 .mapToLong(e -> ((Counter) e.getValue()).getCount())
                 .sum();
+    }
+
+    /** The end-to-end tests' MiniCluster: one TaskManager with two slots, so parallelism 2 fits. */
+    public static MiniClusterExtension miniCluster() {
+        return miniCluster(new Configuration());
+    }
+
+    /** The same MiniCluster, its metrics kept in {@code metrics} for the test to read. */
+    public static MiniClusterExtension miniCluster(InMemoryReporter metrics) {
+        return miniCluster(metrics.addToConfiguration(new Configuration()));
+    }
+
+    /** The same MiniCluster with these cluster settings. */
+    public static MiniClusterExtension miniCluster(Configuration configuration) {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(2)
+                .setConfiguration(configuration)
+                .build());
+    }
+
+    /** Cancels the jobs still running: one left by a failed assertion would hold the slots the next test needs. */
+    public static void cancelRunning(List<JobClient> jobs) throws Exception {
+        for (JobClient job : jobs) {
+            if (!job.getJobStatus().get().isGloballyTerminalState()) {
+                job.cancel().get(1, TimeUnit.MINUTES);
+            }
+        }
     }
 }

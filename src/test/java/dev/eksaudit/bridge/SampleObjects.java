@@ -1,5 +1,6 @@
 package dev.eksaudit.bridge;
 
+import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.decode.FirehoseFixtures;
 import dev.eksaudit.bridge.decode.FirehoseFixtures.Layout;
 import java.io.IOException;
@@ -10,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The sample objects the README's run command reads: Falco's own audit fixtures written as a
@@ -63,6 +66,22 @@ public final class SampleObjects {
                             : FirehoseFixtures.object(part.layout(), part.events(), part.logGroup(), FirehoseFixtures.OWNER));
         }
         return out;
+    }
+
+    /**
+     * Runs the bridge on a MiniCluster (parallelism 2) over the samples as a backfill of their hour
+     * folder, whatever today is, posting to {@code falcoUrl}.
+     */
+    static JobExecutionResult backfill(String falcoUrl, String jobName) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        BridgeJob.build(env, BridgeConfig.fromArgs(
+                "--input.path", DIR.resolve("eks-audit").toAbsolutePath().toUri().toString(),
+                "--input.mode", "bounded",
+                "--input.start", "2026-11-26T15:00:00Z",
+                "--input.end", "2026-11-26T16:00:00Z",
+                "--falco.url", falcoUrl));
+        return env.execute(jobName);
     }
 
     public static void main(String[] args) throws IOException {

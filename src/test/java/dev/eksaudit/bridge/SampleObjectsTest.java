@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.decode.FirehoseFixtures;
 import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
 import java.nio.file.Files;
@@ -14,8 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,10 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SampleObjectsTest {
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -86,16 +80,7 @@ class SampleObjectsTest {
         assertThat(clusters).containsExactly("prod-eu", "staging");
 
         try (FalcoWebhookReceiver falco = FalcoWebhookReceiver.start()) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(2);
-            BridgeJob.build(env, BridgeConfig.fromArgs(
-                    "--input.path", SampleObjects.DIR.resolve("eks-audit").toAbsolutePath().toUri().toString(),
-                    "--input.mode", "bounded",
-                    // The samples' hour folder: a backfill of that hour, whatever today is.
-                    "--input.start", "2026-11-26T15:00:00Z",
-                    "--input.end", "2026-11-26T16:00:00Z",
-                    "--falco.url", falco.url().toString()));
-            env.execute("samples");
+            SampleObjects.backfill(falco.url().toString(), "samples");
 
             assertThat(falco.eventKeys()).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(expected.keySet());

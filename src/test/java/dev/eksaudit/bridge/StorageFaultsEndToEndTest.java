@@ -28,7 +28,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
@@ -49,11 +48,7 @@ class StorageFaultsEndToEndTest {
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster(METRICS);
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,11 +69,7 @@ class StorageFaultsEndToEndTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (JobClient job : started) {
-            if (!job.getJobStatus().get().isGloballyTerminalState()) {
-                job.cancel().get(1, TimeUnit.MINUTES);
-            }
-        }
+        PipelineFixture.cancelRunning(started);
         if (proxy != null) {
             proxy.close();
         }

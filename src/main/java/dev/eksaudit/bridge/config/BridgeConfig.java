@@ -189,6 +189,12 @@ public final class BridgeConfig {
                 if (uri.getHost() == null) {
                     throw new ConfigException(FALCO_URL.key() + ": '" + url + "' has no host");
                 }
+                if (uri.getRawUserInfo() != null) {
+                    // The URL is logged and is the sink's metric label "url": a password in it would be too.
+                    throw new ConfigException(FALCO_URL.key() + ": '" + withoutUserInfo(uri) + "' has user info "
+                            + "(a credential that would end up in logs and metric labels); put the header in "
+                            + FALCO_AUTH_HEADER_FILE.key() + " instead, e.g. 'Authorization: Basic <base64 of user:password>'");
+                }
                 urls.add(uri);
             }
         }
@@ -316,6 +322,11 @@ public final class BridgeConfig {
     private static String baseOf(String input) {
         int first = input.indexOf("!{");
         return first < 0 ? input : input.substring(0, input.lastIndexOf('/', first) + 1);
+    }
+
+    private static String withoutUserInfo(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 
     private static URI checkUri(String key, String value, Set<String> schemes, String allowed) {

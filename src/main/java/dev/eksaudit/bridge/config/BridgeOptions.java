@@ -133,7 +133,7 @@ public final class BridgeOptions {
             .stringType()
             .noDefaultValue()
             .withDescription("Required unless falco.dry-run. Falco k8saudit webhook URL(s), comma-separated, "
-                    + "e.g. http://falco:9765/k8s-audit.");
+                    + "e.g. http://falco:9765/k8s-audit; no user info (credentials go in falco.auth.header-file).");
 
     public static final ConfigOption<Boolean> FALCO_DRY_RUN = key("falco.dry-run")
             .booleanType()

@@ -88,7 +88,9 @@ final class FirehoseObjectReader implements BulkFormat.Reader<ObjectRecord> {
             ObjectRecord r = item.toRecord(objectKey, delivered++);
             if (r.isFailure()) {
                 failures++;
-                LOG.warn("Object {} record {} at offset {}: {} ({})", objectKey, r.index, r.offset, r.failure, r.detail);
+                // DEBUG: the decoder logs each dead letter at WARN, rate-limited; an object of garbage
+                // would otherwise log a line per bad record here.
+                LOG.debug("Object {} record {} at offset {}: {} ({})", objectKey, r.index, r.offset, r.failure, r.detail);
             }
             return r;
         } catch (ObjectMissingException e) {

@@ -55,12 +55,14 @@ public final class StorageError {
     private final int status;
     private final String errorCode;
     private final String exception;
+    private final boolean noSuchBucket;
 
-    StorageError(Kind kind, int status, String errorCode, String exception) {
+    private StorageError(Kind kind, int status, String errorCode, String exception, boolean noSuchBucket) {
         this.kind = kind;
         this.status = status;
         this.errorCode = errorCode;
         this.exception = exception;
+        this.noSuchBucket = noSuchBucket;
     }
 
     public Kind kind() {
@@ -75,6 +77,14 @@ public final class StorageError {
     /** S3 error code such as {@code AccessDenied} or {@code SlowDown}; null when unknown. */
     public String errorCode() {
         return errorCode;
+    }
+
+    /**
+     * The bucket itself does not exist (S3's NoSuchBucket, or S3A's {@code UnknownStoreException},
+     * whatever package it is shaded into): a wrong name or region, not a missing object.
+     */
+    public boolean noSuchBucket() {
+        return noSuchBucket;
     }
 
     /** "403 AccessDenied (AccessDeniedException)": status, code and exception type, never a message. */
@@ -99,6 +109,7 @@ public final class StorageError {
         int status = 0;
         String code = null;
         Kind byType = null;
+        boolean bucketMissing = false;
         Map<Throwable, Boolean> seen = new IdentityHashMap<>();
         for (Throwable t = failure; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
             if (status == 0) {
@@ -117,12 +128,15 @@ public final class StorageError {
             if (byType == null) {
                 byType = kindOfType(t);
             }
+            bucketMissing |= t.getClass().getSimpleName().equals("UnknownStoreException")
+                    || String.valueOf(t.getMessage()).contains("NoSuchBucket");
         }
         // A HEAD answer has no body, so the SDK names its "code" after the status line ("403 Forbidden").
         if (code != null && code.matches("\\d{3} .*")) {
             code = null;
         }
-        return new StorageError(decide(status, code, byType), status, code, failure.getClass().getSimpleName());
+        return new StorageError(decide(status, code, byType), status, code, failure.getClass().getSimpleName(),
+                bucketMissing || "NoSuchBucket".equals(code));
     }
 
     private static Kind decide(int status, String code, Kind byType) {

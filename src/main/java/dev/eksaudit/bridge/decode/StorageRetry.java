@@ -205,10 +205,6 @@ final class StorageRetry {
         }
     }
 
-    boolean isBlocked() {
-        return blocked;
-    }
-
     long retries() {
         return retries;
     }

@@ -67,6 +67,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
     private final LinkedHashSet<Integer> readersAwaitingSplit = new LinkedHashSet<>();
     /** The total over all paths (each path counts its own too). */
     private final Counter lateObjects = new SimpleCounter();
+    private final Counter listFailures = new SimpleCounter();
 
     /**
      * @param paths the discovery of each input path, restored or fresh (non-empty, distinct keys)
@@ -92,12 +93,16 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
     public void start() {
         context.metricGroup().counter("listRequests", new ListRequestCounter(lister));
         context.metricGroup().counter("lateObjects", lateObjects);
+        // A LIST that keeps failing (a bucket policy, missing credentials) is retried every
+        // interval and nothing is skipped; this counter is what an alert watches.
+        context.metricGroup().counter("listFailures", listFailures);
         context.metricGroup().gauge("trackedObjects", (Gauge<Long>) this::trackedObjects);
         context.metricGroup().setUnassignedSplitsGauge(() -> (long) assigner.size());
         for (PathDiscovery path : paths) {
             // Per path, as a variable (a Prometheus label): which path's late objects and state grow.
             org.apache.flink.metrics.MetricGroup group = context.metricGroup().addGroup("path", path.key());
             group.counter("lateObjects", path.lateObjects);
+            group.counter("listFailures", path.listFailures);
             group.gauge("trackedObjects", (Gauge<Long>) path::trackedObjects);
             path.logStart();
         }
@@ -138,6 +143,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         for (PathListing result : listings) {
             if (result.error != null) {
                 result.path.onFailed(result.error);
+                listFailures.inc();
                 continue;
             }
             long lateBefore = result.path.lateObjects.getCount();

@@ -33,6 +33,8 @@ final class PathDiscovery {
     // The enumerator's logger: one place to look (and to raise to DEBUG) for discovery.
     private static final Logger LOG = LoggerFactory.getLogger(HourlyWindowEnumerator.class);
     static final String NO_FOLDER = "";
+    /** Listing failures of one path are logged at most this often. */
+    static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final String key;
     private final FirehosePrefix prefix;
@@ -48,6 +50,8 @@ final class PathDiscovery {
     /** Names of discovered objects per folder, from the low-water mark on. Coordinator thread only. */
     private final TreeMap<String, Set<String>> seen = new TreeMap<>();
     final Counter lateObjects = new SimpleCounter();
+    /** Listings of this path that failed (denied, no such bucket, throttled past S3A's retries). */
+    final Counter listFailures = new SimpleCounter();
 
     /** Written on the coordinator thread (after a late sweep), read by listings on the worker thread. */
     private volatile long lowWaterMillis;
@@ -64,6 +68,9 @@ final class PathDiscovery {
     @Nullable private Instant nextLateSweep;
     /** Worker thread only: when the base was last listed for the "nothing where expected" check. */
     @Nullable private Instant lastBaseCheck;
+    /** When a listing failure was last logged; null while listings succeed. */
+    @Nullable private Instant lastFailureLog;
+    private long failuresNotLogged;
 
     PathDiscovery(String key, FirehosePrefix prefix, ObjectLister lister, Predicate<org.apache.flink.core.fs.Path> filter,
             Clock clock, Duration lookback, Duration lateLookback, Duration discoveryInterval,
@@ -168,14 +175,28 @@ final class PathDiscovery {
         return entries;
     }
 
-    /** A listing that failed: one line per interval, the cause and not a stack trace. Coordinator thread. */
+    /**
+     * A listing that failed: the cause, not a stack trace, and at most one line a minute per path
+     * (a LIST denied for hours would otherwise log one every discovery interval). Coordinator thread.
+     */
     void onFailed(Throwable error) {
-        LOG.warn("Listing {} failed ({}); retrying in {}. No object is skipped: the low-water mark does "
-                + "not move until a late sweep succeeds.", prefix, error, HourlyWindowEnumerator.describe(discoveryInterval));
+        listFailures.inc();
+        Instant now = clock.instant();
+        if (lastFailureLog != null && now.isBefore(lastFailureLog.plus(FAILURE_LOG_INTERVAL))) {
+            failuresNotLogged++;
+            return;
+        }
+        LOG.warn("Listing {} failed ({}); retrying in {}{}. No object is skipped: the low-water mark does "
+                + "not move until a late sweep succeeds.", prefix, error, HourlyWindowEnumerator.describe(discoveryInterval),
+                failuresNotLogged > 0 ? " (" + failuresNotLogged + " more failures since the last line)" : "");
+        lastFailureLog = now;
+        failuresNotLogged = 0;
     }
 
     /** Turns a listing into the splits of the objects not seen before. Coordinator thread. */
     List<FileSourceSplit> onDiscovered(HourlyWindowEnumerator.Listing listing) {
+        lastFailureLog = null; // the next failure is news again
+        failuresNotLogged = 0;
         if (newestListing == null || listing.now.isAfter(newestListing)) {
             newestListing = listing.now;
         }

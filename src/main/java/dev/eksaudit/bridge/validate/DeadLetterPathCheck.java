@@ -26,14 +26,14 @@ final class DeadLetterPathCheck {
                 out.write("eks-audit-bridge --validate probe\n".getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException | RuntimeException e) {
-            return CheckResult.failed(NAME, "cannot write under " + dlqPath + ": " + StorageErrors.describe(e));
+            return CheckResult.failed(NAME, "cannot write under " + dlqPath + ": " + FailureDetail.of(e));
         }
         try {
             probe.getFileSystem().delete(probe, false);
             return CheckResult.passed(NAME, "wrote and removed a probe file under " + dlqPath);
         } catch (IOException | RuntimeException e) {
             // The job never deletes dead letters, so a policy without delete is right: still a pass.
-            return CheckResult.passed(NAME, "wrote " + probe + " (not removed: " + StorageErrors.describe(e) + ")");
+            return CheckResult.passed(NAME, "wrote " + probe + " (not removed: " + FailureDetail.of(e) + ")");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.eksaudit.bridge.validate;
 
+import dev.eksaudit.bridge.decode.StorageError;
 import dev.eksaudit.bridge.source.FirehoseFileFilter;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -40,11 +41,11 @@ final class InputPathCheck {
                 throw new FileNotFoundException(inputPath); // the local file system answers null
             }
         } catch (IOException | RuntimeException e) {
-            if (StorageErrors.noSuchBucket(e)) {
-                return CheckResult.failed(NAME, "cannot list " + inputPath + ": no such bucket (" + StorageErrors.describe(e) + ")");
+            if (StorageError.classify(e).noSuchBucket()) {
+                return CheckResult.failed(NAME, "cannot list " + inputPath + ": no such bucket (" + FailureDetail.of(e) + ")");
             }
             if (!(e instanceof FileNotFoundException)) {
-                return CheckResult.failed(NAME, "cannot list " + inputPath + ": " + StorageErrors.describe(e));
+                return CheckResult.failed(NAME, "cannot list " + inputPath + ": " + FailureDetail.of(e));
             }
             if ("file".equals(root.toUri().getScheme())) {
                 return CheckResult.failed(NAME, inputPath + " does not exist");
@@ -56,7 +57,7 @@ final class InputPathCheck {
         try {
             newest = newestObject(fs, top == null ? new FileStatus[0] : top, 1);
         } catch (IOException | RuntimeException e) {
-            return CheckResult.failed(NAME, "listed " + inputPath + " but not the folders below it: " + StorageErrors.describe(e));
+            return CheckResult.failed(NAME, "listed " + inputPath + " but not the folders below it: " + FailureDetail.of(e));
         }
         if (newest.isEmpty()) {
             return CheckResult.passed(NAME, "listed " + inputPath + ": no objects yet");
@@ -66,7 +67,7 @@ final class InputPathCheck {
             int n = in.readNBytes(new byte[PROBE_BYTES], 0, PROBE_BYTES);
             return CheckResult.passed(NAME, "listed " + inputPath + "; read the first " + n + " bytes of " + object);
         } catch (IOException | RuntimeException e) {
-            return CheckResult.failed(NAME, "listed " + inputPath + " but cannot read " + object + ": " + StorageErrors.describe(e));
+            return CheckResult.failed(NAME, "listed " + inputPath + " but cannot read " + object + ": " + FailureDetail.of(e));
         }
     }
 

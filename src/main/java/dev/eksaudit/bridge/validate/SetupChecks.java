@@ -81,7 +81,7 @@ public final class SetupChecks {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             results.add(CheckResult.failed("falco", cause instanceof IOException || cause instanceof IllegalArgumentException
-                    ? cause.getMessage() : StorageErrors.describe(cause)));
+                    ? cause.getMessage() : FailureDetail.of(cause)));
         } catch (TimeoutException e) {
             probe.cancel(true);
             results.add(CheckResult.failed("falco", "no answer within " + timeout.toSeconds() + " s"));
@@ -100,7 +100,7 @@ public final class SetupChecks {
             future.cancel(true);
             return CheckResult.failed(name, "no answer within " + timeout.toSeconds() + " s (endpoint, network or region?)");
         } catch (ExecutionException e) {
-            return CheckResult.failed(name, StorageErrors.describe(e.getCause()));
+            return CheckResult.failed(name, FailureDetail.of(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CheckResult.failed(name, "interrupted");

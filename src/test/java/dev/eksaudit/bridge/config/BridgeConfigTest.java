@@ -93,6 +93,18 @@ class BridgeConfigTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
+    /** A password in falco.url would be logged and exported as the sink's "url" metric label. */
+    @Test
+    void aFalcoUrlWithUserInfoIsRefusedWithoutRepeatingTheSecret() {
+        assertThatThrownBy(() -> BridgeConfig.fromArgs("--input.path", "s3://a/b/",
+                "--falco.url", "http://bridge:s3cr3t@falco:9765/k8s-audit"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("falco.url: 'http://falco:9765/k8s-audit' has user info")
+                .hasMessageContaining("falco.auth.header-file")
+                .hasMessageNotContaining("s3cr3t")
+                .hasMessageNotContaining("\n");
+    }
+
     @Test
     void falcoUrlIsRequiredUnlessDryRun() {
         assertThatThrownBy(() -> BridgeConfig.fromArgs("--input.path", "s3://a/b/"))

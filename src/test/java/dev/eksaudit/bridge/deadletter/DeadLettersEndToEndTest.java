@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eksaudit.bridge.BridgeJob;
+import dev.eksaudit.bridge.PipelineFixture;
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.decode.FirehoseFixtures;
 import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -33,10 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DeadLettersEndToEndTest {
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

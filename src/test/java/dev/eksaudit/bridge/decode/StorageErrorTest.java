@@ -79,6 +79,13 @@ class StorageErrorTest {
     }
 
     @Test
+    void aMissingBucketIsNamedSoValidateCanSayIt() {
+        assertThat(StorageError.classify(s3a("listStatus", 404, "NoSuchBucket")).noSuchBucket()).isTrue();
+        assertThat(StorageError.classify(s3a("read", 404, "NoSuchKey")).noSuchBucket()).isFalse();
+        assertThat(StorageError.classify(s3a("read", 403, "AccessDenied")).noSuchBucket()).isFalse();
+    }
+
+    @Test
     void throttlingServerErrorsAndBrokenConnectionsAreTransient() {
         StorageError slowDown = StorageError.classify(s3a("read", 503, "SlowDown"));
         assertThat(slowDown.kind()).isEqualTo(Kind.TRANSIENT);

@@ -21,6 +21,8 @@ class GrafanaDashboardTest {
     private static final Pattern METRIC = Pattern.compile("flink_taskmanager_job_task_operator_(cluster_)?([A-Za-z]+)(_)?");
     /** A key-value group (the sink's {@code url} group) names a label, not a metric: the metric follows it. */
     private static final Pattern KEYED = Pattern.compile("flink_taskmanager_job_task_operator_url_([A-Za-z]+)");
+    /** The source enumerator's metrics live on the JobManager, under its coordinator's groups. */
+    private static final Pattern ENUMERATOR = Pattern.compile("flink_jobmanager_job_operator_coordinator_enumerator_([A-Za-z]+)");
 
     @Test
     void everyPanelQueriesADocumentedMetric() throws Exception {
@@ -41,6 +43,11 @@ class GrafanaDashboardTest {
                     used.add(keyed.group(1));
                     continue;
                 }
+                Matcher enumerator = ENUMERATOR.matcher(target.path("expr").asText());
+                if (enumerator.find()) {
+                    used.add(enumerator.group(1));
+                    continue;
+                }
                 Matcher m = METRIC.matcher(target.path("expr").asText());
                 assertThat(m.find()).as("panel '%s' queries a bridge metric", panel.path("title").asText()).isTrue();
                 do {
@@ -50,7 +57,7 @@ class GrafanaDashboardTest {
         }
         assertThat(used).contains("eventTimeLagMs", "objectAgeMs", "eventsSent", "deadLetters.<reason>",
                 "cluster.<name>.eventsDecoded", "cluster.<name>.eventsSent", "cluster.<name>.eventTimeLagMs",
-                "eventsWithoutCluster");
+                "eventsWithoutCluster", "objectsBlocked", "endpointFailing", "lateObjects", "listFailures");
         for (String metric : used) {
             assertThat(metricsSection).as("README metrics table documents %s", metric).contains("`" + metric + "`");
         }

@@ -4,18 +4,14 @@ import static dev.eksaudit.bridge.source.EnumeratorHarness.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkAlignmentParams;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -64,7 +60,8 @@ class DiscoveryRaceTest {
                 bucket.put(at("2026-11-26T09:10:00Z")), bucket.put(at("2026-11-26T10:10:00Z")));
         LatchedLister lister = new LatchedLister(bucket.root(), "2026/11/26/07");
         FirehoseSource source = FirehoseSource.builder(bucket.root(), new PathPerObjectFormat())
-                .setClock(new TickingClock(at("2026-11-26T10:20:00Z")))
+                // One second later at every reading: each listing runs at its own instant, so each is a late sweep.
+                .setClock(MutableClock.ticking(at("2026-11-26T10:20:00Z"), Duration.ofSeconds(1)))
                 .setStart(StartPosition.at(at("2026-11-26T07:00:00Z")))
                 .setLookback(Duration.ofHours(1))
                 .setLateLookback(Duration.ofHours(2))
@@ -238,31 +235,6 @@ class DiscoveryRaceTest {
         @Override
         public int getSubtask() {
             return 0;
-        }
-    }
-
-    /** One second later at every reading: each listing runs at its own instant, so each is a late sweep. */
-    static final class TickingClock extends Clock {
-        private final Instant start;
-        private final AtomicLong ticks = new AtomicLong();
-
-        TickingClock(Instant start) {
-            this.start = start;
-        }
-
-        @Override
-        public Instant instant() {
-            return start.plusSeconds(ticks.getAndIncrement());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
         }
     }
 }

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -308,8 +307,6 @@ public final class FaultyS3Proxy implements AutoCloseable {
         private final String code;
         private final String message;
         private final AtomicInteger answered = new AtomicInteger();
-        private volatile int remaining = -1;
-        private volatile long untilNanos = Long.MAX_VALUE;
         private volatile boolean healed;
 
         Fault(String key, Set<String> methods, int status, String reasonPhrase, String code, String message) {
@@ -319,18 +316,6 @@ public final class FaultyS3Proxy implements AutoCloseable {
             this.reasonPhrase = reasonPhrase;
             this.code = code;
             this.message = message;
-        }
-
-        /** Only the next {@code n} matching requests fail. */
-        public Fault forRequests(int n) {
-            this.remaining = n;
-            return this;
-        }
-
-        /** Fails for this long from now. */
-        public Fault forDuration(Duration d) {
-            this.untilNanos = System.nanoTime() + d.toNanos();
-            return this;
         }
 
         /** Also for HEAD (S3A's getFileStatus on open), e.g. a bucket policy that denies every read. */
@@ -352,14 +337,8 @@ public final class FaultyS3Proxy implements AutoCloseable {
         }
 
         private boolean takes(String method, String requestKey) {
-            if (healed || !methods.contains(method) || !key.equals(requestKey) || System.nanoTime() > untilNanos) {
+            if (healed || !methods.contains(method) || !key.equals(requestKey)) {
                 return false;
-            }
-            if (remaining == 0) {
-                return false;
-            }
-            if (remaining > 0) {
-                remaining--;
             }
             answered.incrementAndGet();
             return true;

@@ -34,22 +34,13 @@ class FirehoseSourceJobTest {
                 expected.add(new org.apache.flink.core.fs.Path(bucket.root(), key).toString());
             }
         }
-        BridgeConfig config = BridgeConfig.fromMap(Map.of(
+        Map<String, String> config = Map.of(
                 "input.path", bucket.root().toString(),
                 "input.mode", "bounded",
                 "input.start", "2026-11-20T23:00:00Z",
                 "input.end", "2026-11-21T02:00:00Z",
-                "falco.dry-run", "true"));
-        FirehoseSource source = FirehoseSource.fromConfig(config, new PathPerObjectFormat());
-
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        List<String> read = new ArrayList<>();
-        try (CloseableIterator<ObjectRecord> records = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "firehose")
-                .executeAndCollect()) {
-            records.forEachRemaining(r -> read.add(r.objectKey));
-        }
+                "falco.dry-run", "true");
+        List<String> read = readAll(config);
 
         assertThat(read).hasSize(18).containsExactlyInAnyOrderElementsOf(expected);
     }
@@ -72,23 +63,14 @@ class FirehoseSourceJobTest {
         bucket.putKey("year=2026/month=11/day=21/hour=03/eks-audit-1-2026-11-20-22-10-00-before");
         bucket.putKey("year=2026/month=11/day=21/hour=07/eks-audit-1-2026-11-21-01-40-00-after");
         bucket.putKey("2026/11/20/23/eks-audit-1-2026-11-20-23-10-00-default-layout");
-        BridgeConfig config = BridgeConfig.fromMap(Map.of(
+        Map<String, String> config = Map.of(
                 "input.path", bucket.root() + "/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
                 "input.partition-timezone", "Asia/Kolkata",
                 "input.mode", "bounded",
                 "input.start", "2026-11-20T23:00:00Z",
                 "input.end", "2026-11-21T01:00:00Z",
-                "falco.dry-run", "true"));
-        FirehoseSource source = FirehoseSource.fromConfig(config, new PathPerObjectFormat());
-
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        List<String> read = new ArrayList<>();
-        try (CloseableIterator<ObjectRecord> records = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "firehose")
-                .executeAndCollect()) {
-            records.forEachRemaining(r -> read.add(r.objectKey));
-        }
+                "falco.dry-run", "true");
+        List<String> read = readAll(config);
 
         assertThat(read).containsExactlyInAnyOrderElementsOf(expected);
     }
@@ -107,14 +89,20 @@ class FirehoseSourceJobTest {
                 expected.add(new org.apache.flink.core.fs.Path(edge.root(), e).toString());
             }
         }
-        BridgeConfig config = BridgeConfig.fromMap(Map.of(
+        Map<String, String> config = Map.of(
                 "input.path", central.root() + ",edge-1=" + dir.resolve("edge").toUri(),
                 "input.mode", "bounded",
                 "input.start", "2026-11-20T23:00:00Z",
                 "input.end", "2026-11-21T02:00:00Z",
-                "falco.dry-run", "true"));
-        FirehoseSource source = FirehoseSource.fromConfig(config, new PathPerObjectFormat());
+                "falco.dry-run", "true");
+        List<String> read = readAll(config);
 
+        assertThat(read).hasSize(18).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /** The object keys a job with these settings reads from {@link FirehoseSource#fromConfig}, on two readers. */
+    private static List<String> readAll(Map<String, String> settings) throws Exception {
+        FirehoseSource source = FirehoseSource.fromConfig(BridgeConfig.fromMap(settings), new PathPerObjectFormat());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         List<String> read = new ArrayList<>();
@@ -123,7 +111,6 @@ class FirehoseSourceJobTest {
                 .executeAndCollect()) {
             records.forEachRemaining(r -> read.add(r.objectKey));
         }
-
-        assertThat(read).hasSize(18).containsExactlyInAnyOrderElementsOf(expected);
+        return read;
     }
 }

@@ -94,6 +94,27 @@ class MultiPathDiscoveryTest {
             assertThat(job.discoverAndRead()).containsExactly(c1);
             assertThat(lines.at(Level.WARN)).hasSize(1).first().asString()
                     .startsWith("Listing s3://missing-bucket/eks/ failed (");
+            assertThat(job.counter("listFailures")).isEqualTo(1);
+            assertThat(job.counter("path=s3://missing-bucket/eks/.listFailures")).isEqualTo(1);
+            assertThat(job.counter("path=" + CENTRAL + ".listFailures")).isZero();
+        }
+    }
+
+    /** A LIST that keeps failing logs one line a minute, with how many failures it stands for, not one per discovery. */
+    @Test
+    void aListingThatKeepsFailingLogsOnceAMinute() throws Exception {
+        Job job = Job.start(this, Map.of("input.path", CENTRAL + ",s3://missing-bucket/eks/"), null);
+        try (LogLines lines = LogLines.of(HourlyWindowEnumerator.class)) {
+            for (int i = 0; i < 6; i++) { // 0 s .. 50 s: one minute of discoveries every 10 s
+                job.discoverAndRead();
+                clock.advance(Duration.ofSeconds(10));
+            }
+            assertThat(lines.at(Level.WARN)).hasSize(1).first().asString()
+                    .startsWith("Listing s3://missing-bucket/eks/ failed (").doesNotContain("more failures");
+            job.discoverAndRead(); // 60 s
+            assertThat(lines.at(Level.WARN)).hasSize(2).last().asString()
+                    .startsWith("Listing s3://missing-bucket/eks/ failed (")
+                    .contains("; retrying in 10 s (5 more failures since the last line). No object is skipped");
         }
     }
 
@@ -241,16 +262,31 @@ class MultiPathDiscoveryTest {
     }
 
     private String central(Instant written) throws IOException {
-        return s3Put(CENTRAL + HourFolders.name(HourFolders.hourOf(written)) + "/" + name(written));
+        return central(s3, written);
     }
 
     private String edge(Instant written) throws IOException {
-        LocalDateTime w = LocalDateTime.ofInstant(written, ZoneOffset.UTC);
-        return s3Put(String.format(Locale.ROOT, "%syear=%04d/month=%02d/day=%02d/hour=%02d/%s", EDGE_BASE,
-                w.getYear(), w.getMonthValue(), w.getDayOfMonth(), w.getHour(), name(written)));
+        return edge(s3, written);
     }
 
     private String s3Put(String uri) throws IOException {
+        return put(s3, uri);
+    }
+
+    /** PUTs an object written at {@code written} into CENTRAL's default yyyy/MM/dd/HH folder; its URI. */
+    static String central(InProcessS3 s3, Instant written) throws IOException {
+        return put(s3, CENTRAL + HourFolders.name(HourFolders.hourOf(written)) + "/" + name(written));
+    }
+
+    /** PUTs an object written at {@code written} into EDGE's Hive-style year=/month=/day=/hour= folder; its URI. */
+    static String edge(InProcessS3 s3, Instant written) throws IOException {
+        LocalDateTime w = LocalDateTime.ofInstant(written, ZoneOffset.UTC);
+        return put(s3, String.format(Locale.ROOT, "%syear=%04d/month=%02d/day=%02d/hour=%02d/%s", EDGE_BASE,
+                w.getYear(), w.getMonthValue(), w.getDayOfMonth(), w.getHour(), name(written)));
+    }
+
+    /** PUTs an object whose body is its own URI (what PathPerObjectFormat reads back); the URI. */
+    static String put(InProcessS3 s3, String uri) throws IOException {
         s3.put(uri, uri.getBytes(StandardCharsets.UTF_8));
         return uri;
     }

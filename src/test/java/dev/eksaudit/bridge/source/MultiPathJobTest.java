@@ -8,20 +8,14 @@ import static dev.eksaudit.bridge.source.MultiPathDiscoveryTest.THIRD;
 import static dev.eksaudit.bridge.source.MultiPathDiscoveryTest.name;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.eksaudit.bridge.PipelineFixture;
 import dev.eksaudit.bridge.config.BridgeConfig;
 import java.io.IOException;
-import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -33,7 +27,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -53,10 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiPathJobTest {
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
+    static final MiniClusterExtension CLUSTER = PipelineFixture.miniCluster();
 
     static final Duration DEADLINE = Duration.ofSeconds(60);
     /** What the job read, in order; the job runs in this JVM. */
@@ -64,22 +54,20 @@ class MultiPathJobTest {
 
     @TempDir java.nio.file.Path savepoints;
     InProcessS3 s3;
+    /** The job's time: the source's copy on the JobManager is this clock. */
+    MutableClock clock;
     final List<JobClient> started = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         s3 = InProcessS3.start("central", "edge", "third");
         READ.clear();
-        SharedClock.now = at("2026-11-26T15:20:00Z");
+        clock = new MutableClock(at("2026-11-26T15:20:00Z"));
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (JobClient job : started) {
-            if (!job.getJobStatus().get().isGloballyTerminalState()) {
-                job.cancel().get(1, TimeUnit.MINUTES);
-            }
-        }
+        PipelineFixture.cancelRunning(started);
         s3.close();
     }
 
@@ -94,10 +82,10 @@ class MultiPathJobTest {
         assertThat(READ).containsExactlyInAnyOrder(c1, c2, e1, e2);
 
         // 20:20: both paths get an object in their 15:00 folder, long out of the lookback window.
-        SharedClock.now = at("2026-11-26T20:20:00Z");
+        clock.set(at("2026-11-26T20:20:00Z"));
         String cLate = s3Put(CENTRAL + "2026/11/26/15/" + name(at("2026-11-26T15:25:00Z")));
         String eLate = s3Put(EDGE_BASE + "year=2026/month=11/day=26/hour=15/" + name(at("2026-11-26T15:24:00Z")));
-        SharedClock.now = at("2026-11-26T20:26:00Z"); // the next late sweep is due
+        clock.set(at("2026-11-26T20:26:00Z")); // the next late sweep is due
         awaitRead(6);
         assertThat(READ).containsExactlyInAnyOrder(c1, c2, e1, e2, cLate, eLate);
 
@@ -136,7 +124,7 @@ class MultiPathJobTest {
         map.put("input.discovery-interval", "100 ms");
         map.put("falco.dry-run", "true");
         FirehoseSource source = FirehoseSource.builder(BridgeConfig.fromMap(map), new PathPerObjectFormat())
-                .setClock(new SharedClock())
+                .setClock(clock)
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);
@@ -166,41 +154,14 @@ class MultiPathJobTest {
     }
 
     private String central(Instant written) throws IOException {
-        return s3Put(CENTRAL + HourFolders.name(HourFolders.hourOf(written)) + "/" + name(written));
+        return MultiPathDiscoveryTest.central(s3, written);
     }
 
     private String edge(Instant written) throws IOException {
-        LocalDateTime w = LocalDateTime.ofInstant(written, ZoneOffset.UTC);
-        return s3Put(String.format(Locale.ROOT, "%syear=%04d/month=%02d/day=%02d/hour=%02d/%s", EDGE_BASE,
-                w.getYear(), w.getMonthValue(), w.getDayOfMonth(), w.getHour(), name(written)));
+        return MultiPathDiscoveryTest.edge(s3, written);
     }
 
     private String s3Put(String uri) throws IOException {
-        s3.put(uri, uri.getBytes(StandardCharsets.UTF_8));
-        return uri;
-    }
-
-    /**
-     * The test's clock as the JobManager's copy of the source reads it: the source is serialized
-     * there, so the time is static (the MiniCluster runs in this JVM).
-     */
-    static final class SharedClock extends Clock implements Serializable {
-        private static final long serialVersionUID = 1L;
-        static volatile Instant now;
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
+        return MultiPathDiscoveryTest.put(s3, uri);
     }
 }
