@@ -60,6 +60,10 @@ final class FalcoDeadLetterWriter {
             }
             out.flush();
         }
-        LOG.warn("Wrote {} dead letters ({} first) to {}", letters.size(), letters.get(0).reason, file);
+        long skipped = logThrottle.admit("written", System.currentTimeMillis());
+        if (skipped >= 0) {
+            LOG.warn("Wrote {} dead letters ({} first) to {}{}", letters.size(), letters.get(0).reason, file,
+                    skipped > 0 ? " (" + skipped + " more files since the last line)" : "");
+        }
     }
 }

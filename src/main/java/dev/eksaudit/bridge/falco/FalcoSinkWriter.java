@@ -62,6 +62,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
     private final FalcoHttpClient http;
     private final FalcoResponseClassifier classifier = FalcoResponseClassifier.DEFAULT;
     private final FalcoLogThrottle logThrottle = new FalcoLogThrottle(LOG_INTERVAL_MS);
+    private final FalcoLogThrottle traceThrottle = new FalcoLogThrottle(10 * LOG_INTERVAL_MS);
 
     private final Counter eventsSent;
     private final Counter batchesSent;
@@ -246,7 +247,18 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         deliver(sendable, round).whenComplete((ok, error) -> {
             if (error != null) {
                 // A bug in our own code: re-queue everything rather than lose or duplicate-reject.
-                LOG.error("Delivery failed unexpectedly; entries are re-queued", error);
+                // Once a minute, and the stack trace at most every ten minutes: a bug that repeats
+                // must not bury the log.
+                long now = System.currentTimeMillis();
+                long skipped = logThrottle.admit("unexpected", now);
+                if (skipped >= 0) {
+                    if (traceThrottle.admit("unexpected", now) >= 0) {
+                        LOG.error("Delivery failed unexpectedly; entries are re-queued", error);
+                    } else {
+                        LOG.error("Delivery failed unexpectedly ({}); entries are re-queued ({} more since the last line)",
+                                error.toString(), skipped);
+                    }
+                }
                 round.retry(sendable, error.toString(), 1);
             }
             worker.execute(() -> finish(round, handler));

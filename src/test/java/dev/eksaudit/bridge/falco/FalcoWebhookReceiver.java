@@ -301,12 +301,13 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
 
     /**
      * Down: connections are refused until {@link #restart()}. POSTs already being handled are
-     * answered first (up to a second), as a Falco shutting down does; killing them after they were
-     * recorded would make the client re-send what this receiver already counted.
+     * answered first (up to five seconds on a loaded machine; stop returns as soon as they are), as a
+     * Falco shutting down does; killing them after they were recorded would make the client re-send
+     * what this receiver already counted.
      */
     public synchronized void stop() {
         if (server != null) {
-            server.stop(1);
+            server.stop(5);
             executor.shutdownNow();
             server = null;
         }
