@@ -100,8 +100,19 @@ public final class CpuCost {
         String loadStart = Machine.load();
         Map<Integer, Corpus> corpora = new LinkedHashMap<>();
         for (int n : objects) {
-            say("corpus of " + n + " objects");
-            corpora.put(n, Corpus.generate(WORK.resolve("cpu-corpus-" + n), n * Corpus.EVENTS_PER_OBJECT, 42));
+            // The same seed makes the same corpus: one written before (its event count beside it) is reused.
+            Path root = WORK.resolve("cpu-corpus-" + n);
+            Path count = WORK.resolve("cpu-corpus-" + n + ".events");
+            if (Files.exists(count)) {
+                Corpus c = Corpus.load(root);
+                c.events = Long.parseLong(Files.readString(count).trim());
+                corpora.put(n, c);
+            } else {
+                say("corpus of " + n + " objects");
+                Corpus c = Corpus.generate(root, n * Corpus.EVENTS_PER_OBJECT, 42);
+                Files.writeString(count, String.valueOf(c.events));
+                corpora.put(n, c);
+            }
         }
         List<Row> rows = new ArrayList<>();
         try (Child s3 = Child.start("s3", "-Xmx6g", "child-s3", corpora.keySet().stream().map(n -> n + "=" + corpora.get(n).root)
@@ -316,7 +327,7 @@ public final class CpuCost {
                     Path root = Paths.get(kv[1]);
                     try (Stream<Path> files = Files.walk(root)) {
                         for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                            s3.put("s3://bench/c" + kv[0] + "/" + root.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+                            s3.putDirect("bench", "c" + kv[0] + "/" + root.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
                         }
                     }
                 }
