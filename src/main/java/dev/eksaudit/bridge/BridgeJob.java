@@ -64,7 +64,13 @@ public final class BridgeJob {
             refuseToStart(e);
             return;
         }
-        StreamExecutionEnvironment env = JobEnvironment.create();
+        StreamExecutionEnvironment env;
+        try {
+            env = JobEnvironment.create();
+        } catch (ConfigException e) {
+            refuseToStart(e);
+            return;
+        }
         if (validate) {
             validate(env, config);
             return;

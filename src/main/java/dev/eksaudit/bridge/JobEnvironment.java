@@ -1,5 +1,7 @@
 package dev.eksaudit.bridge;
 
+import dev.eksaudit.bridge.config.ConfigException;
+
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -36,9 +38,32 @@ final class JobEnvironment {
         boolean plugins = java.nio.file.Files.isDirectory(
                 java.nio.file.Path.of(System.getenv().getOrDefault("FLINK_PLUGINS_DIR", "plugins")));
         FileSystem.initialize(conf, plugins ? PluginUtils.createPluginManagerFromRootFolder(conf) : null);
+        checkWebUiPortIsFree(conf, confDir);
         LOG.info("Started by java: embedded Flink with settings from {}/config.yaml, web UI on http://localhost:{}/",
                 confDir, conf.get(RestOptions.PORT));
         return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    }
+
+    /**
+     * The embedded Flink does not fail when its web UI port is taken (another Flink, an earlier run
+     * still up): it waits forever with nothing in the log. Say so at start instead. A range in
+     * rest.bind-port, or port 0, lets Flink choose and is not checked.
+     */
+    static void checkWebUiPortIsFree(Configuration conf, String confDir) {
+        String bind = conf.getOptional(RestOptions.BIND_PORT).orElse(String.valueOf(conf.get(RestOptions.PORT))).trim();
+        if (!bind.matches("\\d+") || Integer.parseInt(bind) == 0) {
+            return;
+        }
+        int port = Integer.parseInt(bind);
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress(conf.get(RestOptions.BIND_ADDRESS) == null
+                    ? "0.0.0.0" : conf.get(RestOptions.BIND_ADDRESS), port));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("rest.port: port " + port + " for the local web UI is in use (another Flink, or an "
+                    + "earlier run still up): stop it, or set rest.port in " + confDir + "/config.yaml to a free port "
+                    + "(0 lets Flink choose)");
+        }
     }
 
     /** True when no cluster installed a context environment, i.e. {@code main} was started by {@code java}. */

@@ -52,6 +52,8 @@ class BridgeJobStartTest {
         if (checkpointDir) {
             yaml.append("execution.checkpointing.dir: ").append(tmp.resolve("checkpoints").toUri()).append('\n');
         }
+        // Flink picks the web UI's port: two builds on one machine never meet on 8081.
+        yaml.append("rest.port: 0\n");
         Files.writeString(dir.resolve("config.yaml"), yaml.toString());
         return dir;
     }
@@ -172,6 +174,23 @@ class BridgeJobStartTest {
                 .matches(".* INFO  BridgeJob - Bounded run finished in \\d+\\.\\d s: 4 objects, 49 events to Falco, "
                         + "\\d+ duplicates dropped, dead letters: not-audit-event \\d+");
         assertThat(run.err).isEmpty();
+    }
+
+    /** The embedded Flink waited forever, silently, when its web UI port was taken. */
+    @Test
+    void aTakenWebUiPortStopsTheRunAtStartWithOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            Path dir = confDir("port-taken", true);
+            Path yaml = dir.resolve("config.yaml");
+            Files.writeString(yaml, Files.readString(yaml).replace("rest.port: 0", "rest.port: " + taken.getLocalPort()));
+            Run run = bridgeJob(dir, "--input.path", Path.of("samples/eks-audit").toAbsolutePath().toUri().toString(),
+                    "--falco.dry-run", "true");
+
+            assertThat(run.exit).isEqualTo(2);
+            assertThat(run.err).containsExactly("eks-audit-bridge: rest.port: port " + taken.getLocalPort()
+                    + " for the local web UI is in use (another Flink, or an earlier run still up): stop it, or set "
+                    + "rest.port in " + dir + "/config.yaml to a free port (0 lets Flink choose)");
+        }
     }
 
     @Test

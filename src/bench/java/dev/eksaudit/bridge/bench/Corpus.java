@@ -48,6 +48,18 @@ final class Corpus {
         return START.plus(Duration.ofHours(HOURS)).minusSeconds(1);
     }
 
+    /** The files of a corpus written before (sorted), for a reader in another JVM. */
+    static Corpus load(Path root) throws IOException {
+        Corpus c = new Corpus(root);
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            files.filter(Files::isRegularFile).sorted().forEach(f -> {
+                c.files.add(f);
+                c.relativeKeys.add(root.relativize(f).toString());
+            });
+        }
+        return c;
+    }
+
     /** Writes {@code eventCount} events under {@code root} (deleted first). */
     static Corpus generate(Path root, int eventCount, long seed) throws IOException {
         deleteTree(root);

@@ -6,6 +6,7 @@ import dev.eksaudit.bridge.summary.RunTotals;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -179,7 +180,7 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
         ClusterTagger.Place place = result.place;
         String name = place.hasClusterName
                 ? place.clusterName // the event's own name wins
-                : clusters.resolve(record.objectKey,
+                : resolveCluster(record.objectKey,
                         envelope == null ? null : envelope.logGroup, envelope == null ? null : envelope.owner);
         Cluster cluster = name == null ? null : cluster(name);
         if (cluster != null && clusters.tagging && !place.hasClusterName) {
@@ -203,6 +204,26 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
             cluster.eventsDecoded.inc();
         }
         out.collect(event);
+    }
+
+    // The last resolution: every event of an object (and of an envelope) has the same key, log
+    // group and owner, and resolving (path match, regex, format) cost more than the event's check.
+    private transient boolean resolved;
+    private transient String resolvedKey;
+    private transient String resolvedGroup;
+    private transient String resolvedOwner;
+    private transient String resolvedName;
+
+    private String resolveCluster(String objectKey, String logGroup, String owner) {
+        if (!resolved || !Objects.equals(objectKey, resolvedKey) || !Objects.equals(logGroup, resolvedGroup)
+                || !Objects.equals(owner, resolvedOwner)) {
+            resolvedName = clusters.resolve(objectKey, logGroup, owner);
+            resolvedKey = objectKey;
+            resolvedGroup = logGroup;
+            resolvedOwner = owner;
+            resolved = true;
+        }
+        return resolvedName;
     }
 
     /** Registered on first sight: metric group {@code cluster=<name>}, a Prometheus label. */

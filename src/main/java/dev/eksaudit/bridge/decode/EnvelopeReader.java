@@ -165,7 +165,7 @@ final class EnvelopeReader {
                         id = p.getText();
                     } else if ("message".equals(field) && v == JsonToken.VALUE_STRING) {
                         // The message is the audit event's JSON text; its UTF-8 bytes are what Falco gets.
-                        message = p.getText().getBytes(StandardCharsets.UTF_8);
+                        message = utf8(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
                     }
                     p.skipChildren();
                 }
@@ -175,6 +175,23 @@ final class EnvelopeReader {
             events.add(new LogEvent(position++, id, message));
         }
         return Collections.unmodifiableList(events);
+    }
+
+    /**
+     * The UTF-8 bytes of the parser's unescaped text, straight from its buffer: audit events are
+     * nearly always ASCII, one byte per char, so no String is built and encoded first. Anything
+     * else goes through {@code String.getBytes}, so the bytes are exactly what they were before.
+     */
+    static byte[] utf8(char[] chars, int offset, int length) {
+        byte[] out = new byte[length];
+        for (int i = 0; i < length; i++) {
+            char c = chars[offset + i];
+            if (c >= 0x80) {
+                return new String(chars, offset, length).getBytes(StandardCharsets.UTF_8);
+            }
+            out[i] = (byte) c;
+        }
+        return out;
     }
 
     private static void ensureEnd(JsonParser p) throws IOException {

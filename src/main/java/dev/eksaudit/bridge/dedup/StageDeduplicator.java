@@ -56,7 +56,12 @@ public class StageDeduplicator extends KeyedProcessFunction<String, AuditEvent, 
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .cleanupFullSnapshot()
-                .cleanupIncrementally(10, false)
+                // Each event touches the state twice (value, update) and each access visits this
+                // many entries: 2 x 3 = 6 visits per event against at most one new entry, so a sweep
+                // of the table passes every entry well within a TTL and expired ones stay under a
+                // fifth of the live ones. 10 (20 visits per event) was ~3 % of the job's CPU for a
+                // few percent less memory.
+                .cleanupIncrementally(3, false)
                 .cleanupInRocksdbCompactFilter(1000)
                 .build();
     }

@@ -1,0 +1,426 @@
+package dev.eksaudit.bridge.bench;
+
+import dev.eksaudit.bridge.BridgeJob;
+import dev.eksaudit.bridge.config.BridgeConfig;
+import dev.eksaudit.bridge.decode.AuditEvent;
+import dev.eksaudit.bridge.decode.CloudWatchLogsDecoder;
+import dev.eksaudit.bridge.decode.ClusterNames;
+import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
+import dev.eksaudit.bridge.decode.ObjectRecord;
+import dev.eksaudit.bridge.dedup.AuditIdKey;
+import dev.eksaudit.bridge.dedup.StageDeduplicator;
+import dev.eksaudit.bridge.source.FirehoseSource;
+import dev.eksaudit.bridge.source.InProcessS3;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * CPU per event the way a bill counts it: every part in its own JVM (the job, the S3 API server,
+ * the receiver, the reference decode), CPU time read from the OS ({@code /proc/<pid>/stat},
+ * utime + stime) and taken as the marginal cost between two corpus sizes, so JVM start, JIT and
+ * the embedded cluster's start and stop cancel out. The job runs bounded, at parallelism 2, with
+ * checkpoints every 30 s, from the S3 server, in three stages added one at a time: source + decode
+ * into a discarding sink; + dedup (keyBy shuffle + TTL state); + the Falco sink to the receiver
+ * (the whole job, {@link BridgeJob#build}).
+ *
+ * <p>{@code mvn -B -Pbench -DskipTests test-compile exec:exec@cpu [-Dbench.args="--quick"]};
+ * arguments: {@code --quick} (40 and 160 objects instead of 300 and 1,200), {@code --objects A,B},
+ * {@code --stages reference,decode,dedup,job}, {@code --jfr} (JFR "profile" settings, allocation
+ * samples included, on the whole job's larger run: {@code target/bench/cpu-job.jfr}),
+ * {@code --job-args "..."}, {@code --out FILE} (default target/bench/cpu-per-event.md).
+ */
+public final class CpuCost {
+    private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
+    private static final Path WORK = Paths.get("target", "bench");
+
+    private CpuCost() {}
+
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        if (args.length > 0 && args[0].startsWith("child-")) {
+            child(args);
+            return;
+        }
+        int[] objects = {300, 1200};
+        List<String> stages = List.of("reference", "decode", "dedup", "job");
+        boolean jfr = false;
+        List<String> jobArgs = List.of();
+        Path out = WORK.resolve("cpu-per-event.md");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick":
+                    objects = new int[] {40, 160};
+                    break;
+                case "--objects":
+                    String[] o = args[++i].split(",");
+                    objects = new int[] {Integer.parseInt(o[0]), Integer.parseInt(o[1])};
+                    break;
+                case "--stages":
+                    stages = List.of(args[++i].split(","));
+                    break;
+                case "--jfr":
+                    jfr = true;
+                    break;
+                case "--job-args":
+                    jobArgs = List.of(args[++i].trim().split("\\s+"));
+                    break;
+                case "--out":
+                    out = Paths.get(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Files.createDirectories(WORK);
+        String started = Instant.now().toString();
+        String loadStart = Machine.load();
+        Map<Integer, Corpus> corpora = new LinkedHashMap<>();
+        for (int n : objects) {
+            // The same seed makes the same corpus: one written before (its event count beside it) is reused.
+            Path root = WORK.resolve("cpu-corpus-" + n);
+            Path count = WORK.resolve("cpu-corpus-" + n + ".events");
+            if (Files.exists(count)) {
+                Corpus c = Corpus.load(root);
+                c.events = Long.parseLong(Files.readString(count).trim());
+                corpora.put(n, c);
+            } else {
+                say("corpus of " + n + " objects");
+                Corpus c = Corpus.generate(root, n * Corpus.EVENTS_PER_OBJECT, 42);
+                Files.writeString(count, String.valueOf(c.events));
+                corpora.put(n, c);
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        try (Child s3 = Child.start("s3", "-Xmx6g", "child-s3", corpora.keySet().stream().map(n -> n + "=" + corpora.get(n).root)
+                        .collect(Collectors.joining(",")));
+                Child rx = Child.start("receiver", "-Xmx512m", "child-receiver")) {
+            String endpoint = s3.ready;
+            String rxUrl = rx.ready;
+            for (String stage : stages) {
+                for (int n : objects) {
+                    Corpus c = corpora.get(n);
+                    rx.command("reset");
+                    long s3Before = s3.cpuTicks();
+                    long rxBefore = rx.cpuTicks();
+                    Row r = new Row();
+                    r.stage = stage;
+                    r.objects = n;
+                    r.loadBefore = Machine.load();
+                    say(stage + ", " + n + " objects (load " + r.loadBefore + ")");
+                    List<String> jvm = new ArrayList<>(List.of("-Xmx3g"));
+                    if (jfr && stage.equals("job") && n == objects[1]) {
+                        jvm.add("-XX:StartFlightRecording=settings=profile,filename=" + WORK.resolve("cpu-job.jfr").toAbsolutePath());
+                    }
+                    List<String> a = new ArrayList<>();
+                    if (stage.equals("reference")) {
+                        a.addAll(List.of("child-reference", c.root.toString()));
+                    } else {
+                        a.addAll(List.of("child-job", stage, endpoint, "s3://bench/c" + n + "/", rxUrl));
+                        a.addAll(jobArgs);
+                    }
+                    long t0 = System.nanoTime();
+                    try (Child job = Child.start(stage, jvm, a)) {
+                        String[] done = job.await("DONE").split(" ");
+                        r.wallSeconds = (System.nanoTime() - t0) / 1e9;
+                        r.jobCpuSeconds = job.cpuTicks() / (double) CLOCK_TICKS;
+                        r.events = Long.parseLong(done[1]);
+                        r.runSeconds = Double.parseDouble(done[2]);
+                    }
+                    r.s3CpuSeconds = (s3.cpuTicks() - s3Before) / (double) CLOCK_TICKS;
+                    r.rxCpuSeconds = (rx.cpuTicks() - rxBefore) / (double) CLOCK_TICKS;
+                    if (stage.equals("job")) {
+                        long received = Long.parseLong(rx.command("count").split(" ")[1]);
+                        if (received != c.events) {
+                            System.out.printf("  WARNING: receiver counted %,d, the corpus has %,d%n", received, c.events);
+                        }
+                        r.events = received;
+                    } else if (r.events != c.events) {
+                        System.out.printf("  WARNING: %s counted %,d events, the corpus has %,d%n", stage, r.events, c.events);
+                    }
+                    r.loadAfter = Machine.load();
+                    System.out.printf("  %,d events; job process %.2f s CPU, %.1f s wall (run %.1f s); S3 %.2f s; receiver %.2f s%n",
+                            r.events, r.jobCpuSeconds, r.wallSeconds, r.runSeconds, r.s3CpuSeconds, r.rxCpuSeconds);
+                    rows.add(r);
+                }
+            }
+        }
+        String md = table(rows, objects, started, loadStart, Machine.load());
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md);
+        System.out.println();
+        System.out.println(md);
+        System.out.println("wrote " + out);
+        System.exit(0);
+    }
+
+    static final class Row {
+        String stage;
+        int objects;
+        long events;
+        double jobCpuSeconds;
+        double s3CpuSeconds;
+        double rxCpuSeconds;
+        double wallSeconds;
+        double runSeconds;
+        String loadBefore;
+        String loadAfter;
+    }
+
+    private static String table(List<Row> rows, int[] objects, String started, String loadStart, String loadEnd) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("Run %s, %s vs %s objects (%d events each); load average (1/5/15 min) %s at the start, %s at the end.%n%n",
+                started, String.format("%,d", objects[0]), String.format("%,d", objects[1]), Corpus.EVENTS_PER_OBJECT, loadStart, loadEnd));
+        sb.append("| Stage | Job CPU us/event (marginal) | vs reference | S3 server us/event | Receiver us/event "
+                + "| Events/s (execute, larger run) | Job CPU s small / large | Load before small / large |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        Map<String, Row[]> byStage = new LinkedHashMap<>();
+        for (Row r : rows) {
+            byStage.computeIfAbsent(r.stage, k -> new Row[2])[r.objects == objects[0] ? 0 : 1] = r;
+        }
+        double ref = Double.NaN;
+        for (Map.Entry<String, Row[]> e : byStage.entrySet()) {
+            Row a = e.getValue()[0];
+            Row b = e.getValue()[1];
+            if (a == null || b == null) {
+                continue;
+            }
+            double events = b.events - a.events;
+            double job = (b.jobCpuSeconds - a.jobCpuSeconds) / events * 1e6;
+            double s3 = (b.s3CpuSeconds - a.s3CpuSeconds) / events * 1e6;
+            double rx = (b.rxCpuSeconds - a.rxCpuSeconds) / events * 1e6;
+            if (e.getKey().equals("reference")) {
+                ref = job;
+            }
+            sb.append(String.format("| %s | %.1f | %.2fx | %s | %s | %,.0f | %.1f / %.1f | %s / %s |%n",
+                    label(e.getKey()), job, job / ref,
+                    e.getKey().equals("reference") ? "" : String.format("%.1f", s3),
+                    e.getKey().equals("job") ? String.format("%.1f", rx) : "",
+                    b.events / b.runSeconds, a.jobCpuSeconds, b.jobCpuSeconds, a.loadBefore, b.loadBefore));
+        }
+        return sb.toString();
+    }
+
+    private static String label(String stage) {
+        switch (stage) {
+            case "reference":
+                return "reference decode (1 thread, local files, gunzip + Jackson)";
+            case "decode":
+                return "source + decode -> discarding sink";
+            case "dedup":
+                return "+ dedup (keyBy shuffle, TTL state) -> discarding sink";
+            case "job":
+                return "+ Falco sink -> receiver (the whole job)";
+            default:
+                return stage;
+        }
+    }
+
+    private static void say(String what) {
+        System.out.println("== " + what + "  [" + Instant.now() + "]");
+    }
+
+    // ---------------------------------------------------------------- children
+
+    /** A child JVM speaking a line protocol on stdin/stdout; its CPU read from /proc. */
+    static final class Child implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        final PrintStream in;
+        final String ready;
+        final String name;
+
+        private Child(String name, Process process) throws IOException {
+            this.name = name;
+            this.process = process;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            this.ready = await("READY").substring("READY".length()).trim();
+        }
+
+        static Child start(String name, String heap, String... args) throws IOException {
+            return start(name, List.of(heap), List.of(args));
+        }
+
+        static Child start(String name, List<String> jvm, List<String> args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+            for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dlog4j")) {
+                    cmd.add(a);
+                }
+            }
+            cmd.add("-XX:+UseG1GC");
+            cmd.addAll(jvm);
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(CpuCost.class.getName());
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(WORK.resolve("cpu-" + name + ".log").toFile());
+            return new Child(name, pb.start());
+        }
+
+        /** Lines until one starting with {@code word} (other lines are echoed). */
+        String await(String word) throws IOException {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith(word)) {
+                    return line;
+                }
+                System.out.println("  [" + name + "] " + line);
+            }
+            throw new IOException(name + " ended before " + word + "; see " + WORK.resolve("cpu-" + name + ".log"));
+        }
+
+        String command(String c) throws IOException {
+            in.println(c);
+            return await("OK");
+        }
+
+        /** utime + stime of the process, in clock ticks, from the OS. */
+        long cpuTicks() throws IOException {
+            String stat = Files.readString(Paths.get("/proc", String.valueOf(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat(5)
+        }
+
+        @Override
+        public void close() throws Exception {
+            in.println("quit");
+            in.close();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static void child(String[] args) throws Exception {
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        switch (args[0]) {
+            case "child-s3": {
+                InProcessS3 s3 = InProcessS3.start("bench");
+                for (String spec : args[1].split(",")) {
+                    String[] kv = spec.split("=", 2);
+                    Path root = Paths.get(kv[1]);
+                    try (Stream<Path> files = Files.walk(root)) {
+                        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                            s3.putDirect("bench", "c" + kv[0] + "/" + root.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+                        }
+                    }
+                }
+                System.out.println("READY " + s3.endpoint());
+                while (!"quit".equals(stdin.readLine())) {
+                    // serve until told
+                }
+                System.exit(0);
+                break;
+            }
+            case "child-receiver": {
+                CountingReceiver rx = CountingReceiver.start();
+                System.out.println("READY " + rx.url());
+                String line;
+                while ((line = stdin.readLine()) != null && !line.equals("quit")) {
+                    if (line.equals("reset")) {
+                        rx.reset();
+                        System.out.println("OK");
+                    } else if (line.equals("count")) {
+                        System.out.println("OK " + rx.events.get());
+                    }
+                }
+                System.exit(0);
+                break;
+            }
+            case "child-reference": {
+                System.out.println("READY");
+                Corpus c = Corpus.load(Paths.get(args[1]));
+                ReferenceDecode r = ReferenceDecode.run(c, null);
+                System.out.println("DONE " + r.events + " " + r.nanos / 1e9);
+                stdin.readLine(); // the parent reads our CPU time first
+                System.exit(0);
+                break;
+            }
+            case "child-job": {
+                System.out.println("READY");
+                long events = job(args[1], URI.create(args[2]), args[3], args[4], List.of(args).subList(5, args.length));
+                System.out.println("DONE " + events + " " + lastRunSeconds);
+                stdin.readLine();
+                System.exit(0);
+                break;
+            }
+            default:
+                throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    private static double lastRunSeconds;
+
+    /** Events the last stage saw in this JVM (the discarding stages). */
+    static final LongAdder SEEN = new LongAdder();
+
+    private static long job(String stage, URI s3, String input, String falcoUrl, List<String> extra) throws Exception {
+        // The job's own S3 settings (flink-conf/config.yaml, as a local run loads them), pointed at the bench server.
+        Configuration fs = GlobalConfiguration.loadConfiguration("flink-conf");
+        fs.addAll(InProcessS3.flinkConfiguration(s3));
+        FileSystem.initialize(fs, null);
+        Configuration conf = new Configuration();
+        conf.setString("taskmanager.numberOfTaskSlots", "2");
+        conf.setString("execution.checkpointing.interval", "30 s");
+        EndToEnd.benchSettings(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+        List<String> a = new ArrayList<>(List.of(
+                "--input.path", input,
+                "--input.mode", "bounded",
+                "--input.start", Corpus.START.toString(),
+                "--input.end", Corpus.end().toString(),
+                "--falco.url", falcoUrl));
+        a.addAll(extra);
+        BridgeConfig config = BridgeConfig.fromArgs(a.toArray(new String[0]));
+        if (stage.equals("job")) {
+            BridgeJob.build(env, config);
+        } else {
+            // BridgeJob.build's first operators, as it wires them, ending in a discarding sink.
+            env.getConfig().enableObjectReuse();
+            DataStream<ObjectRecord> records = env
+                    .fromSource(FirehoseSource.fromConfig(config, FirehoseObjectFormat.fromConfig(config)),
+                            WatermarkStrategy.noWatermarks(), "S3 objects");
+            DataStream<AuditEvent> events = records.process(new CloudWatchLogsDecoder(
+                    config.get(dev.eksaudit.bridge.config.BridgeOptions.DECODE_LOG_STREAM_PREFIX),
+                    config.bytes(dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_EVENT_BYTES),
+                    ClusterNames.fromConfig(config)));
+            if (stage.equals("dedup")) {
+                events = events.keyBy(new AuditIdKey()).process(new StageDeduplicator(config.dedupTtl()));
+            }
+            events.filter(e -> {
+                SEEN.increment();
+                return false;
+            }).sinkTo(new DiscardingSink<>());
+        }
+        long t0 = System.nanoTime();
+        env.execute("cpu " + stage);
+        lastRunSeconds = (System.nanoTime() - t0) / 1e9;
+        return stage.equals("job") ? -1 : SEEN.sum();
+    }
+}
