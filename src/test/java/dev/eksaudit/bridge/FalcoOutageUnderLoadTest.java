@@ -27,7 +27,6 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.source.SourceFunction;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -264,7 +263,7 @@ class FalcoOutageUnderLoadTest {
      * (a restart replays from the last checkpoint, as the job's S3 source does).
      */
     @SuppressWarnings("deprecation")
-    static final class SteadySource implements SourceFunction<AuditEvent>, CheckpointedFunction {
+    static final class SteadySource implements TestSourceFunction<AuditEvent>, CheckpointedFunction {
         private static final long serialVersionUID = 1L;
 
         /** Events handed to Flink by the current attempt; the test's view of backpressure. */

@@ -3,6 +3,8 @@ package dev.eksaudit.bridge;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,8 +18,9 @@ class NoKryoTest {
 
     @Test
     void jobGraphNeedsNoKryo() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.getConfig().disableGenericTypes();
+        // pipeline.generic-types: false (ExecutionConfig#disableGenericTypes is gone in Flink 2.x).
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                new Configuration().set(PipelineOptions.GENERIC_TYPES, false));
         BridgeJob.build(env, BridgeConfig.fromArgs(
                 "--input.path", dir.toUri().toString(),
                 "--dlq.path", dir.resolve("dlq").toUri().toString(),

@@ -10,15 +10,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.jar.JarFile;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The job jar a user submits: Java 11 bytecode, what a Flink 1.20 distribution lacks relocated
- * inside, and nothing a cluster already has (Flink, its connectors, the S3 plugin, logging).
- * Runs after {@code package} (failsafe), on the real artifact.
+ * The job jar a user submits: the bytecode of its runtime (Java 11 for Flink 1.20, Java 17 for
+ * 2.2), what a Flink distribution lacks relocated inside, and nothing a cluster already has
+ * (Flink, its connectors, the S3 plugin, logging). Runs after {@code package} (failsafe), on the
+ * real artifact: the jar of this build, which failsafe names in {@code bridge.jar}.
  */
 class ShadedJarIT {
 
@@ -27,14 +28,45 @@ class ShadedJarIT {
 
     @BeforeAll
     static void open() throws IOException {
-        Path file;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            file = files.filter(p -> p.getFileName().toString().matches("eks-audit-bridge-[0-9][^-]*(-SNAPSHOT)?\\.jar"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no target/eks-audit-bridge-<version>.jar"));
-        }
+        Path file = jobJar();
         jar = new JarFile(file.toFile());
         entries = new ArrayList<>();
         Collections.list(jar.entries()).forEach(e -> entries.add(e.getName()));
+    }
+
+    /** The shaded jar of this build (failsafe's {@code bridge.jar}: target/eks-audit-bridge-<version>-flink<runtime>.jar). */
+    static Path jobJar() {
+        String name = System.getProperty("bridge.jar");
+        if (name == null || name.isBlank()) {
+            throw new IllegalStateException("system property bridge.jar is missing (set by failsafe from the pom)");
+        }
+        Path file = Path.of(name);
+        if (!Files.isRegularFile(file)) {
+            throw new AssertionError("no job jar " + file + ": run mvn verify");
+        }
+        return file;
+    }
+
+    @Test
+    void isNamedForItsRuntime() {
+        assertThat(jobJar().getFileName().toString())
+                .matches("eks-audit-bridge-[0-9][^-]*(-SNAPSHOT)?-flink" + Pattern.quote(System.getProperty("flink.runtime")) + "\\.jar");
+    }
+
+    /**
+     * Built from its runtime's source root (src/flink1/java or src/flink2/java): only the 2.x
+     * writer base owns AsyncSink's buffer (its own RequestBuffer), and only the 1.20 sink base
+     * implements 1.x's createWriter(InitContext).
+     */
+    @Test
+    void carriesTheVersionSpecificClassesOfItsRuntime() throws IOException {
+        boolean flink2 = !System.getProperty("flink.runtime").startsWith("1.");
+        assertThat(entries.contains("dev/eksaudit/bridge/falco/FalcoAsyncSinkWriter$CountingBuffer.class")).isEqualTo(flink2);
+        String sinkBase;
+        try (InputStream in = jar.getInputStream(jar.getEntry("dev/eksaudit/bridge/falco/FalcoAsyncSinkBase.class"))) {
+            sinkBase = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        assertThat(sinkBase.contains("org/apache/flink/api/connector/sink2/Sink$InitContext")).isEqualTo(!flink2);
     }
 
     @Test
@@ -124,13 +156,16 @@ class ShadedJarIT {
         assertThat(entries).noneMatch(e -> e.startsWith("org/gaul/") || e.startsWith("org/junit/"));
     }
 
+    /** Java 11 (class file 55) for Flink 1.20, Java 17 (61) for 2.2: failsafe passes the build's release. */
     @Test
-    void isJava11Bytecode() throws IOException {
+    void isTheBytecodeOfItsRuntime() throws IOException {
+        int release = Integer.parseInt(System.getProperty("maven.compiler.release"));
+        assertThat(release).isEqualTo(System.getProperty("flink.runtime").startsWith("1.") ? 11 : 17);
         try (InputStream in = jar.getInputStream(jar.getEntry("dev/eksaudit/bridge/BridgeJob.class"))) {
             DataInputStream data = new DataInputStream(in);
             assertThat(data.readInt()).isEqualTo(0xCAFEBABE);
             data.readUnsignedShort();
-            assertThat(data.readUnsignedShort()).as("class file major version").isEqualTo(55);
+            assertThat(data.readUnsignedShort()).as("class file major version").isEqualTo(44 + release);
         }
     }
 }

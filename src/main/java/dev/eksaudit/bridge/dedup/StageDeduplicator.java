@@ -9,7 +9,7 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -36,7 +36,7 @@ public class StageDeduplicator extends KeyedProcessFunction<String, AuditEvent, 
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void open(OpenContext openContext) {
         ValueStateDescriptor<Integer> descriptor = new ValueStateDescriptor<>("seen-stages", Types.INT);
         descriptor.enableTimeToLive(ttlConfig(ttl));
         seenStages = getRuntimeContext().getState(descriptor);

@@ -18,6 +18,9 @@ import org.apache.flink.util.UserCodeClassLoader;
  * The writer's context with one change: a processing-time callback that fires while a checkpoint
  * drains ({@link FalcoRateLimit#draining()}) is postponed instead of run. AsyncSink's buffer timer
  * does a blocking flush, which would wait forever for a slot that draining never grants.
+ *
+ * <p>Implements only what {@link WriterInitContext} declares in both Flink 1.20 and 2.x (1.20's
+ * subtask-index shortcuts are defaults there, derived from {@link #getTaskInfo()}).
  */
 final class FalcoDrainAwareContext implements WriterInitContext {
 
@@ -102,20 +105,5 @@ final class FalcoDrainAwareContext implements WriterInitContext {
     @Override
     public TaskInfo getTaskInfo() {
         return delegate.getTaskInfo();
-    }
-
-    @Override
-    public int getSubtaskId() {
-        return delegate.getSubtaskId();
-    }
-
-    @Override
-    public int getNumberOfParallelSubtasks() {
-        return delegate.getNumberOfParallelSubtasks();
-    }
-
-    @Override
-    public int getAttemptNumber() {
-        return delegate.getAttemptNumber();
     }
 }

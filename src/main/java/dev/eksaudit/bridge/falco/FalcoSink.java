@@ -4,17 +4,16 @@ import dev.eksaudit.bridge.decode.AuditEvent;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Collections;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
  * Posts audit events to Falco's k8saudit webhook as {@code EventList} batches. At-least-once:
  * AsyncSink lets in-flight POSTs finish before a checkpoint and keeps buffered events in state.
+ * {@link FalcoAsyncSinkBase} is the one part that differs between Flink 1.20 and 2.x.
  */
-public class FalcoSink extends AsyncSinkBase<AuditEvent, FalcoRequestEntry> {
+public class FalcoSink extends FalcoAsyncSinkBase {
     private static final long serialVersionUID = 1L;
 
     private final FalcoSinkSettings settings;
@@ -59,13 +58,6 @@ public class FalcoSink extends AsyncSinkBase<AuditEvent, FalcoRequestEntry> {
             WriterInitContext context, Collection<BufferedRequestState<FalcoRequestEntry>> recoveredState)
             throws IOException {
         return new FalcoSinkWriter(getElementConverter(), context, settings, recoveredState);
-    }
-
-    /** Flink 1.20 calls the {@link WriterInitContext} variants; this one is kept for the interface. */
-    @Override
-    @Deprecated
-    public StatefulSinkWriter<AuditEvent, BufferedRequestState<FalcoRequestEntry>> createWriter(InitContext context) {
-        throw new UnsupportedOperationException("FalcoSink needs a WriterInitContext (Flink 1.19+)");
     }
 
     @Override

@@ -16,10 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
-import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.metrics.Counter;
@@ -42,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * become dead letters. Every submission ends in bounded time: success, dead letters, or - after
  * waiting the backoff while still holding the in-flight slot (backpressure) - the entries handed
  * back with {@code retryForEntries} so a checkpoint can pass and store them.
+ *
+ * <p>{@link FalcoAsyncSinkWriter} (one per Flink major version) keeps the account of AsyncSink's
+ * buffer, which differs between 1.20 and 2.x; everything here is the same on both.
  */
-public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEntry> {
+public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(FalcoSinkWriter.class);
     private static volatile boolean insecureWarned;
@@ -78,12 +79,6 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
     private final MailboxExecutor mailbox;
     private final int maxBufferedEntries;
     private final long maxBufferBytes;
-    /**
-     * What waits in AsyncSink's buffer (not in flight), kept here because AsyncSink bounds only the
-     * entry count and does not expose its buffer. Written on the mailbox thread, read by gauges.
-     */
-    private volatile int bufferedEntries;
-    private volatile long bufferedBytes;
 
     public FalcoSinkWriter(
             ElementConverter<AuditEvent, FalcoRequestEntry> converter,
@@ -104,20 +99,14 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         super(converter,
                 new FalcoDrainAwareContext(context, rateLimit, settings.maxBatchDelay.toMillis()),
                 configuration(settings, rateLimit),
-                state);
+                state,
+                settings.batchBytesLimit());
         this.rateLimit = rateLimit;
         this.settings = settings;
         this.batchBytesLimit = settings.batchBytesLimit();
         this.mailbox = context.getMailboxExecutor();
         this.maxBufferedEntries = FalcoSink.bufferedLimit(settings);
         this.maxBufferBytes = settings.maxBufferBytes;
-        // AsyncSink put the restored entries into its buffer with their stored sizes.
-        for (BufferedRequestState<FalcoRequestEntry> s : state) {
-            for (RequestEntryWrapper<FalcoRequestEntry> w : s.getBufferedRequestEntries()) {
-                bufferedEntries++;
-                bufferedBytes += w.getSize();
-            }
-        }
         this.backoff = new FalcoBackoff(settings.initialBackoff, settings.maxBackoff);
         this.endpoints = new FalcoEndpoints(settings.urls, backoff);
         this.deadLetters = new FalcoDeadLetterWriter(
@@ -146,8 +135,8 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
         this.clusterDeliveries = new ClusterDeliveries(metrics, System::currentTimeMillis);
-        metrics.gauge("bufferedEvents", () -> bufferedEntries);
-        metrics.gauge("bufferedBytes", () -> bufferedBytes);
+        metrics.gauge("bufferedEvents", this::bufferedEntries);
+        metrics.gauge("bufferedBytes", this::bufferedBytes);
         if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
             long afterMs = settings.boundedGiveUpAfter.toMillis();
             FalcoGiveUp giveUp = new FalcoGiveUp(afterMs);
@@ -158,7 +147,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
 
     /** Bounded jobs only (on the worker): end the job, without restarts, once Falco stayed unreachable. */
     private void checkGiveUp(FalcoGiveUp giveUp) {
-        int waiting = bufferedEntries + inFlight.get();
+        int waiting = bufferedEntries() + inFlight.get();
         if (giveUp.check(System.currentTimeMillis(), eventsSent.getCount(), retries.getCount(), waiting > 0)) {
             String message = "Falco unreachable: no POST succeeded for "
                     + TimeUtils.formatWithHighestUnit(settings.boundedGiveUpAfter)
@@ -220,7 +209,7 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
      */
     @Override
     public void write(AuditEvent element, Context context) throws IOException, InterruptedException {
-        while (bufferedEntries >= maxBufferedEntries || bufferedBytes >= maxBufferBytes) {
+        while (bufferedEntries() >= maxBufferedEntries || bufferedBytes() >= maxBufferBytes) {
             mailbox.yield();
         }
         super.write(element, context);
@@ -232,29 +221,6 @@ public class FalcoSinkWriter extends AsyncSinkWriter<AuditEvent, FalcoRequestEnt
      */
     static long sizeOf(FalcoRequestEntry entry, long batchBytesLimit) {
         return Math.min(entry.json().length, batchBytesLimit);
-    }
-
-    /**
-     * AsyncSink calls this exactly once for every entry it puts into its buffer, new or handed back
-     * (restored ones carry their size), so this is where the byte account grows; it shrinks when a
-     * batch leaves the buffer in {@link #submitRequestEntries}. Everything else uses {@link #sizeOf}.
-     */
-    @Override
-    protected long getSizeInBytes(FalcoRequestEntry entry) {
-        long size = sizeOf(entry, batchBytesLimit);
-        bufferedEntries++;
-        bufferedBytes += size;
-        return size;
-    }
-
-    /** A batch left AsyncSink's buffer for a POST. */
-    private void takenFromBuffer(List<FalcoRequestEntry> batch) {
-        long bytes = 0;
-        for (FalcoRequestEntry e : batch) {
-            bytes += sizeOf(e, batchBytesLimit);
-        }
-        bufferedEntries -= batch.size();
-        bufferedBytes -= bytes;
     }
 
     @Override

@@ -35,7 +35,7 @@ public final class CheckpointStorageCheck {
 
     /** As {@link #check(StreamExecutionEnvironment)}, with the Managed Flink properties file given (tests). */
     public static CheckResult check(StreamExecutionEnvironment env, Path managedFlinkProperties) {
-        return check(env.getConfiguration(), env.getCheckpointConfig().getCheckpointStorage(),
+        return check(env.getConfiguration(), ProgrammaticCheckpointStorage.of(env),
                 Files.isRegularFile(managedFlinkProperties));
     }
 

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 /**
  * A Flink standalone session cluster as separate JVMs, laid out like a distribution: {@code lib/}
  * is the classpath Maven wrote to {@code target/flink-lib.classpath} plus the log4j jars in
- * {@code target/flink-lib}, {@code plugins/} is {@code target/flink-plugins} (the S3 file system),
+ * {@code target/flink-lib}, {@code plugins/} is {@code target/flink-plugins-<runtime>} (the S3 file
+ * system of this build's Flink, failsafe's {@code flink.runtime}),
  * and {@code conf/config.yaml} is written here. The project's classes reach it only through the
  * job jar a client submits.
  */
@@ -91,14 +92,24 @@ final class StandaloneCluster implements AutoCloseable {
     /** What a distribution's lib/ holds, and nothing of the project or its tests. */
     private static String distributionClasspath() throws IOException {
         Path listed = TARGET.resolve("flink-lib.classpath");
-        if (!Files.exists(listed) || !Files.isDirectory(TARGET.resolve("flink-plugins/s3-fs-hadoop"))) {
-            throw new IllegalStateException("run through Maven (mvn verify): " + listed + " and target/flink-plugins come from maven-dependency-plugin");
+        if (!Files.exists(listed) || !Files.isDirectory(pluginsDir().resolve("s3-fs-hadoop"))) {
+            throw new IllegalStateException("run through Maven (mvn verify): " + listed + " and " + pluginsDir()
+                    + " come from maven-dependency-plugin");
         }
         List<String> entries = new ArrayList<>(List.of(Files.readString(listed).trim().split(java.io.File.pathSeparator)));
         try (Stream<Path> logging = Files.list(TARGET.resolve("flink-lib"))) {
             logging.map(Path::toString).sorted().forEach(entries::add);
         }
         return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    /** The plugins/ folder for this build's Flink (the pom writes one per runtime). */
+    private static Path pluginsDir() {
+        String runtime = System.getProperty("flink.runtime");
+        if (runtime == null || runtime.isBlank()) {
+            throw new IllegalStateException("system property flink.runtime is missing (set by failsafe from the pom)");
+        }
+        return TARGET.resolve("flink-plugins-" + runtime);
     }
 
     int restPort() {
@@ -159,7 +170,7 @@ final class StandaloneCluster implements AutoCloseable {
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log(name).toFile());
-        builder.environment().put("FLINK_PLUGINS_DIR", TARGET.resolve("flink-plugins").toString());
+        builder.environment().put("FLINK_PLUGINS_DIR", pluginsDir().toString());
         builder.environment().put("FLINK_CONF_DIR", confDir.toString());
         processes.put(name, builder.start());
     }

@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +79,8 @@ class StandaloneClusterIT {
         settings.put("heartbeat.interval", "1000");
         settings.put("heartbeat.timeout", "5000");
         // One subtask of each operator per TaskManager, so the kill always hits running tasks.
-        settings.put("cluster.evenly-spread-out-slots", "true");
+        // (taskmanager.load-balance.mode: Flink 2.x dropped 1.x's cluster.evenly-spread-out-slots.)
+        settings.put("taskmanager.load-balance.mode", "SLOTS");
         settings.put("metrics.fetcher.update-interval", "500");
         cluster = StandaloneCluster.configure(home, settings);
         rest = new FlinkRest(cluster.restPort());
@@ -215,11 +215,17 @@ class StandaloneClusterIT {
         awaitValue("job " + job + " CANCELED", STARTUP, () -> Optional.of(rest.jobStatus(job)), "CANCELED"::equals);
     }
 
-    private static Path jobJar() throws Exception {
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            return files.filter(p -> p.getFileName().toString().matches("eks-audit-bridge-[0-9][^-]*(-SNAPSHOT)?\\.jar"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no shaded job jar in target/: run mvn verify"));
+    /** The shaded jar of this build, for this build's Flink: failsafe names it in {@code bridge.jar}. */
+    private static Path jobJar() {
+        String name = System.getProperty("bridge.jar");
+        if (name == null || name.isBlank()) {
+            throw new IllegalStateException("system property bridge.jar is missing (set by failsafe from the pom)");
         }
+        Path jar = Path.of(name);
+        if (!Files.isRegularFile(jar)) {
+            throw new AssertionError("no shaded job jar " + jar + ": run mvn verify");
+        }
+        return jar;
     }
 
     /** Triggers a checkpoint through the REST API and waits for it to complete; returns its id. */

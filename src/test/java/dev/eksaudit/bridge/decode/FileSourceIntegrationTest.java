@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -37,9 +39,10 @@ class FileSourceIntegrationTest {
         }
         Files.write(dir.resolve(FirehoseFixtures.objectKey("", arrival.plusSeconds(1), Layout.EVENTS)), new byte[0]);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        // pipeline.generic-types: false (ExecutionConfig#disableGenericTypes is gone in Flink 2.x).
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                new Configuration().set(PipelineOptions.GENERIC_TYPES, false));
         env.setParallelism(1);
-        env.getConfig().disableGenericTypes();
         FileSource<ObjectRecord> source =
                 FileSource.forBulkFileFormat(DecodeHarness.testFormat(), new Path(dir.toUri())).build();
         SingleOutputStreamOperator<AuditEvent> decoded = env

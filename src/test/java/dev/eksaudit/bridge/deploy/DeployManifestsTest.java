@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.eksaudit.bridge.config.BridgeConfig;
@@ -80,8 +81,13 @@ class DeployManifestsTest {
     void flinkDeploymentBindsToTheOperatorApi() throws Exception {
         ObjectMapper strict = new YAMLMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         FlinkDeployment d = strict.readValue(Path.of("deploy/k8s/flinkdeployment.yaml").toFile(), FlinkDeployment.class);
+        assertThat(d.getSpec().getFlinkVersion()).isEqualTo(FlinkVersion.v1_20);
+        assertIsTheBridge(d);
+    }
+
+    /** What the 1.20 and the 2.2 FlinkDeployment have in common: everything but image and flinkVersion. */
+    private static void assertIsTheBridge(FlinkDeployment d) {
         var spec = d.getSpec();
-        assertThat(spec.getFlinkVersion()).isEqualTo(FlinkVersion.v1_20);
         assertThat(spec.getMode()).isEqualTo(KubernetesDeploymentMode.NATIVE);
         assertThat(spec.getJob()).as("application mode: the job is part of the deployment").isNotNull();
         assertThat(spec.getJob().getJarURI()).isEqualTo("local:///opt/flink/usrlib/eks-audit-bridge.jar");
@@ -102,6 +108,86 @@ class DeployManifestsTest {
         var main = pod.getContainers().stream().filter(c -> c.getName().equals("flink-main-container")).findFirst().orElseThrow();
         assertThat(main.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(main.getPorts()).anyMatch(p -> p.getContainerPort() == 9249);
+    }
+
+    /**
+     * The flinkVersion values the CRD of Flink Kubernetes Operator 1.13.0 (2025-09, the first release
+     * for Flink 2.2) accepts, as in its helm/.../flinkdeployments.flink.apache.org-v1.yml; 1.14 and
+     * 1.15 accept them too. Maven Central serves flink-kubernetes-operator-api only up to 1.10.0,
+     * whose enum ends at v1_20, so this one value is checked against that list instead.
+     */
+    private static final List<String> OPERATOR_1_13_FLINK_VERSIONS = List.of(
+            "v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20", "v2_0", "v2_1", "v2_2");
+
+    /** deploy/k8s/flinkdeployment.yaml with the flink2.2 overlay's patch applied, as kustomize would (a merge patch: a custom resource has no strategic-merge keys). */
+    private static JsonNode flink22Deployment() throws Exception {
+        JsonNode overlay = yaml("deploy/k8s/flink2.2/kustomization.yaml");
+        assertThat(overlay.get("resources")).as("the overlay builds on deploy/k8s").hasSize(1);
+        assertThat(overlay.at("/resources/0").asText()).isEqualTo("..");
+        assertThat(overlay.get("patches")).hasSize(1);
+        JsonNode base = yaml("deploy/k8s/flinkdeployment.yaml");
+        assertThat(overlay.at("/patches/0/target/kind").asText()).isEqualTo(base.path("kind").asText());
+        assertThat(overlay.at("/patches/0/target/name").asText()).isEqualTo(base.at("/metadata/name").asText());
+        JsonNode patch = yaml("deploy/k8s/flink2.2/" + overlay.at("/patches/0/path").asText());
+        assertThat(patch.path("kind").asText()).isEqualTo(base.path("kind").asText());
+        assertThat(patch.at("/metadata/name").asText()).isEqualTo(base.at("/metadata/name").asText());
+        return mergePatch(base.deepCopy(), patch);
+    }
+
+    /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
+    private static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (!patch.isObject() || !target.isObject()) {
+            return patch;
+        }
+        ObjectNode result = (ObjectNode) target;
+        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (field.getValue().isNull()) {
+                result.remove(field.getKey());
+            } else {
+                JsonNode current = result.get(field.getKey());
+                result.set(field.getKey(), current == null ? field.getValue() : mergePatch(current, field.getValue()));
+            }
+        }
+        return result;
+    }
+
+    @Test
+    void flink22DeploymentDiffersOnlyInImageAndFlinkVersion() throws Exception {
+        JsonNode base = yaml("deploy/k8s/flinkdeployment.yaml");
+        JsonNode merged = flink22Deployment();
+        assertThat(merged.at("/spec/flinkVersion").asText()).isEqualTo("v2_2");
+        assertThat(merged.at("/spec/image").asText()).endsWith("-flink2.2").isNotEqualTo(base.at("/spec/image").asText());
+        ObjectNode rest = (ObjectNode) merged.deepCopy();
+        ((ObjectNode) rest.get("spec")).set("image", base.at("/spec/image"));
+        ((ObjectNode) rest.get("spec")).set("flinkVersion", base.at("/spec/flinkVersion"));
+        assertThat(rest).as("everything else is the 1.20 deployment's").isEqualTo(base);
+    }
+
+    @Test
+    void flink22DeploymentBindsToTheOperatorApiAndCrdSchema() throws Exception {
+        JsonNode merged = flink22Deployment();
+        String version = merged.at("/spec/flinkVersion").asText();
+        assertThat(OPERATOR_1_13_FLINK_VERSIONS).as("flinkVersion values operator 1.13+ accepts").contains(version);
+        ObjectNode bindable = (ObjectNode) merged.deepCopy();
+        boolean apiKnowsIt = Arrays.stream(FlinkVersion.values()).anyMatch(v -> v.name().equals(version));
+        if (!apiKnowsIt) {
+            ((ObjectNode) bindable.get("spec")).remove("flinkVersion");
+        }
+        ObjectMapper strict = new YAMLMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        FlinkDeployment d = strict.treeToValue(bindable, FlinkDeployment.class);
+        if (apiKnowsIt) {
+            assertThat(d.getSpec().getFlinkVersion().name()).isEqualTo("v2_2");
+        }
+        assertIsTheBridge(d);
+
+        JsonNode crd;
+        try (InputStream in = FlinkDeployment.class.getResourceAsStream("/META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml")) {
+            crd = YAML.readTree(in);
+        }
+        List<String> errors = new ArrayList<>();
+        SchemaCheck.check("spec", bindable.get("spec"), crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec"), errors);
+        assertThat(errors).as("what the API server would reject").isEmpty();
     }
 
     @Test
@@ -217,12 +303,22 @@ class DeployManifestsTest {
 
     @Test
     void imageIsOfficialFlink120OnJava11WithS3AndNonRoot() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("deploy/image/Dockerfile")).stream()
+        assertImage("deploy/image/Dockerfile", "FROM flink:1\\.20\\.\\d+-java11", "1.20");
+    }
+
+    @Test
+    void flink22ImageIsOfficialFlink22OnJava17WithS3AndNonRoot() throws Exception {
+        assertImage("deploy/image/Dockerfile.flink2.2", "FROM flink:2\\.2\\.\\d+-java17", "2.2");
+    }
+
+    /** An official Flink image, the S3 plugin enabled, the job jar built for its runtime, non-root. */
+    private static void assertImage(String dockerfile, String from, String runtime) throws Exception {
+        List<String> lines = Files.readAllLines(Path.of(dockerfile)).stream()
                 .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).collect(Collectors.toList());
-        assertThat(lines.get(0)).matches("FROM flink:1\\.20\\.\\d+-java11");
+        assertThat(lines.get(0)).matches(from);
         assertThat(String.join("\n", lines)).contains("/opt/flink/opt/flink-s3-fs-hadoop-")
                 .contains("/opt/flink/plugins/s3-fs-hadoop/")
-                .contains("/opt/flink/usrlib/eks-audit-bridge.jar");
+                .contains(" target/eks-audit-bridge-*-flink" + runtime + ".jar /opt/flink/usrlib/eks-audit-bridge.jar");
         assertThat(lines.get(lines.size() - 1)).isEqualTo("USER flink");
         assertThat(Files.readString(Path.of(".dockerignore"))).contains("!target/eks-audit-bridge-*.jar");
     }

@@ -52,9 +52,11 @@ class LogConfigurationsTest {
 
     @Test
     void imageAndComposeAppendTheQuietLoggersToFlinksConsoleConfiguration() throws Exception {
-        String dockerfile = Files.readString(Path.of("deploy/image/Dockerfile"));
-        assertThat(dockerfile).contains("COPY deploy/image/log4j-quiet.properties")
-                .contains("/opt/flink/conf/log4j-console.properties").contains("/opt/flink/conf/log4j.properties");
+        for (String image : new String[] {"deploy/image/Dockerfile", "deploy/image/Dockerfile.flink2.2"}) {
+            String dockerfile = Files.readString(Path.of(image));
+            assertThat(dockerfile).as(image).contains("COPY deploy/image/log4j-quiet.properties")
+                    .contains("/opt/flink/conf/log4j-console.properties").contains("/opt/flink/conf/log4j.properties");
+        }
         assertThat(Files.readString(Path.of(".dockerignore"))).contains("!deploy/image/log4j-quiet.properties");
         // A console configuration as the image has it, with the fragment appended as the Dockerfile does.
         String base = "rootLogger.level = INFO\nrootLogger.appenderRef.console.ref = ConsoleAppender\n"

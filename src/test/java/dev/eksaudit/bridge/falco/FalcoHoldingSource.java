@@ -1,9 +1,9 @@
 package dev.eksaudit.bridge.falco;
 
+import dev.eksaudit.bridge.TestSourceFunction;
 import dev.eksaudit.bridge.decode.AuditEvent;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.streaming.api.functions.source.SourceFunction;
 
 /**
  * Emits its events, then stays running until {@link #RELEASE} opens, so the job keeps taking
@@ -11,7 +11,7 @@ import org.apache.flink.streaming.api.functions.source.SourceFunction;
  * end-of-input, where no checkpoint happens). Static latch: one test at a time uses it.
  */
 @SuppressWarnings("deprecation")
-final class FalcoHoldingSource implements SourceFunction<AuditEvent> {
+final class FalcoHoldingSource implements TestSourceFunction<AuditEvent> {
     private static final long serialVersionUID = 1L;
 
     static volatile CountDownLatch RELEASE = new CountDownLatch(1);

@@ -1,0 +1,9 @@
+package dev.eksaudit.bridge;
+
+/**
+ * The tests' hand-written sources (a steady rate with a checkpointed position, "emit, then stay
+ * running") are {@code SourceFunction}s, which {@code StreamExecutionEnvironment.addSource} takes
+ * in both Flink 1.20 and 2.x, from a different package: here 2.x's {@code legacy} one. Implement
+ * this instead of naming either. (src/flink1-test/java has the 1.20 one.)
+ */
+public interface TestSourceFunction<T> extends org.apache.flink.streaming.api.functions.source.legacy.SourceFunction<T> {}
