@@ -164,6 +164,10 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
     /** {status, body} every well-formed POST is answered with, or null: switchable while running. */
     private volatile Object[] answerAll;
     private volatile String[] requiredHeader;
+    /** Set by {@link #stop()}: handlers from then on record nothing. */
+    private volatile boolean stopping;
+    /** Handlers running now; stop() waits for them. */
+    private final AtomicInteger handling = new AtomicInteger();
     private final TestCertificates certificates;
     private ExecutorService executor;
     private HttpServer server;
@@ -207,6 +211,7 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
+        stopping = false;
         server.start();
         port = server.getAddress().getPort();
     }
@@ -300,26 +305,46 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
     }
 
     /**
-     * Down: connections are refused until {@link #restart()}. POSTs already being handled are
-     * answered first (up to five seconds on a loaded machine; stop returns as soon as they are), as a
-     * Falco shutting down does; killing them after they were recorded would make the client re-send
-     * what this receiver already counted.
+     * Down: connections are refused until {@link #restart()}. A POST is either answered or never
+     * recorded: POSTs already past the {@link #stopping} check are answered first, later ones are
+     * dropped unrecorded, as a Falco going down does. Recording a POST and then closing its
+     * connection unanswered would make the client re-send what this receiver already counted. The
+     * wait holds no lock: a handler needs this object's monitor to record.
      */
-    public synchronized void stop() {
-        if (server != null) {
-            server.stop(5);
-            executor.shutdownNow();
+    public void stop() {
+        HttpServer stopped;
+        ExecutorService handlers;
+        synchronized (this) {
+            if (server == null) {
+                return;
+            }
+            stopping = true;
+            stopped = server;
+            handlers = executor;
             server = null;
         }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (handling.get() > 0 && System.nanoTime() < end) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        stopped.stop(0);
+        handlers.shutdownNow();
     }
 
     /** Back on the same port. */
-    public synchronized void restart() {
+    public void restart() {
         stop();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
-                bind(port);
+                synchronized (this) {
+                    bind(port);
+                }
                 return;
             } catch (IOException e) {
                 // The port can linger for a moment after stop(): retry until the deadline.
@@ -347,7 +372,11 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        handling.incrementAndGet();
         try {
+            if (stopping) {
+                return; // going down: closed unanswered and unrecorded
+            }
             requests.incrementAndGet();
             synchronized (this) {
                 exchange.getRequestHeaders().forEach((k, vs) -> vs.forEach(v -> headers.add(new String[] {k, v})));
@@ -414,6 +443,7 @@ public final class FalcoWebhookReceiver implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             exchange.close();
+            handling.decrementAndGet();
         }
     }
 
