@@ -97,7 +97,12 @@ public final class BridgeJob {
                     + (stop.name().equals(CheckpointStorageCheck.NAME) ? "" : " (a bounded run stops at start)")));
             return;
         }
-        build(env, config);
+        try {
+            build(env, config); // input.start-from is read here: a record that cannot be used stops the start
+        } catch (ConfigException e) {
+            refuseToStart(e);
+            return;
+        }
         JobExecutionResult result;
         try {
             result = env.execute("eks-audit-bridge");
@@ -177,6 +182,12 @@ public final class BridgeJob {
         // records on as they are: without this Flink deep-copies every payload and event JSON
         // between chained operators (source -> decode, dedup -> sink).
         env.getConfig().enableObjectReuse();
+        if (config.getOptional(INPUT_PROGRESS_PATH).isPresent() && env.getCheckpointConfig().isUnalignedCheckpointsEnabled()) {
+            // An unaligned checkpoint stores events in flight between operators, which a progress
+            // record cannot name: a job starting from it would miss them.
+            throw new ConfigException(INPUT_PROGRESS_PATH.key() + ": needs aligned checkpoints; set "
+                    + "execution.checkpointing.unaligned.enabled to false or leave input.progress-path unset");
+        }
 
         DataStream<ObjectRecord> records = env
                 .fromSource(FirehoseSource.fromConfig(config, FirehoseObjectFormat.fromConfig(config)), WatermarkStrategy.noWatermarks(), "S3 objects")

@@ -106,6 +106,30 @@ class StorageFaultsEndToEndTest {
     }
 
     @Test
+    void aJobCancelledWhileAnObjectIsDeniedStopsItsRetries() throws Exception {
+        PipelineFixture fixture = fixture(3, 20, 7);
+        FaultyS3Proxy.Fault fault = proxy.deny(fixture.keys().get(0)); // never healed
+
+        JobClient job = startJob("continuous");
+        awaitBlocked(job);
+        job.cancel().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        await("job canceled", () -> job.getJobStatus().join() == JobStatus.CANCELED);
+        // Flink closes a split fetcher without interrupting it: one waiting to retry the denied
+        // object would go on, against S3, for a job that is gone (and hold the close 30 s).
+        await("no split fetcher left (" + fault.answered() + " denied answers)", () -> fetcherThreads().isEmpty());
+    }
+
+    private static List<String> fetcherThreads() {
+        List<String> names = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith("Source Data Fetcher for Source: S3 objects")) {
+                names.add(t.getName());
+            }
+        }
+        return names;
+    }
+
+    @Test
     void slowDownIsRetriedUntilTheThrottlingEnds() throws Exception {
         PipelineFixture fixture = fixture(5, 20, 2);
         FaultyS3Proxy.Fault fault = proxy.slowDown(fixture.keys().get(1));

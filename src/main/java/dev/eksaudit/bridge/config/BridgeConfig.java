@@ -136,6 +136,22 @@ public final class BridgeConfig {
                 throw new ConfigException(INPUT_END.key() + ": must be after " + INPUT_START.key() + " (" + start + ")");
             }
         }
+        Optional<String> progressPath = values.getOptional(INPUT_PROGRESS_PATH);
+        Optional<String> startFrom = values.getOptional(INPUT_START_FROM);
+        for (ConfigOption<String> option : List.of(INPUT_PROGRESS_PATH, INPUT_START_FROM)) {
+            Optional<String> value = values.getOptional(option);
+            if (value.isPresent()) {
+                if (values.get(INPUT_MODE) != InputMode.CONTINUOUS) {
+                    throw new ConfigException(option.key() + ": only allowed with " + INPUT_MODE.key() + " continuous");
+                }
+                checkUri(option.key(), value.get(), OUTPUT_SCHEMES, "s3://bucket/prefix/ or file:///abs/dir/");
+            }
+        }
+        if (progressPath.isPresent() && startFrom.isPresent()
+                && sameFolder(progressPath.get(), startFrom.get())) {
+            throw new ConfigException(INPUT_PROGRESS_PATH.key() + ": must not be the folder of " + INPUT_START_FROM.key()
+                    + " (this job's checkpoint ids start again at 1 and its records would mix with the old job's); give another folder");
+        }
         positive(values, INPUT_MISSING_OBJECT_TIMEOUT);
         positive(values, INPUT_DENIED_TIMEOUT);
         positive(values, INPUT_RETRY_INITIAL_BACKOFF);
@@ -322,6 +338,21 @@ public final class BridgeConfig {
     private static String baseOf(String input) {
         int first = input.indexOf("!{");
         return first < 0 ? input : input.substring(0, input.lastIndexOf('/', first) + 1);
+    }
+
+    /** True when a start-from (a folder or a record in it) lies in the given progress folder. */
+    private static boolean sameFolder(String progressPath, String startFrom) {
+        String folder = trimSlashes(progressPath);
+        String from = trimSlashes(startFrom);
+        return from.equals(folder) || from.startsWith(folder + "/") && from.indexOf('/', folder.length() + 1) < 0;
+    }
+
+    private static String trimSlashes(String path) {
+        String s = path.trim().replaceFirst("^s3[an]?://", "s3://");
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s;
     }
 
     private static String withoutUserInfo(URI uri) {

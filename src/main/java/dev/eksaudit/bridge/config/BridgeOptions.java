@@ -74,6 +74,20 @@ public final class BridgeOptions {
             .noDefaultValue()
             .withDescription("Bounded mode only: an ISO-8601 instant; with input.start, the hour folders to replay.");
 
+    public static final ConfigOption<String> INPUT_PROGRESS_PATH = key("input.progress-path")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Continuous mode: a folder (s3://bucket/prefix/ or file:///abs/dir/) where every completed "
+                    + "checkpoint and savepoint leaves a small portable JSON record of what was read, for a job of "
+                    + "another Flink version to start from with input.start-from. One job per folder.");
+
+    public static final ConfigOption<String> INPUT_START_FROM = key("input.start-from")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Continuous mode, a first start only (ignored when restoring a checkpoint or savepoint): "
+                    + "a progress record (.../progress-<checkpoint>.json) or the input.progress-path folder of the job "
+                    + "to continue (its newest record); discovery starts where that job stopped instead of input.start.");
+
     public static final ConfigOption<Duration> INPUT_MISSING_OBJECT_TIMEOUT = key("input.missing-object-timeout")
             .durationType()
             .defaultValue(Duration.ofMinutes(10))
@@ -242,6 +256,8 @@ public final class BridgeOptions {
             INPUT_PARTITIONING,
             INPUT_START,
             INPUT_END,
+            INPUT_PROGRESS_PATH,
+            INPUT_START_FROM,
             INPUT_MISSING_OBJECT_TIMEOUT,
             INPUT_DENIED_TIMEOUT,
             INPUT_RETRY_INITIAL_BACKOFF,

@@ -39,15 +39,18 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
     private final Builder settings;
     /** Bound per source reader on the TaskManager ({@link #withMetrics}); never serialized. */
     private final transient StorageRetryMetrics metrics;
+    /** Bound per source reader too ({@link #withClosing}): retry waits end when the reader closes. */
+    private final transient ReaderClosing closing;
 
     /** All defaults. */
     public FirehoseObjectFormat() {
-        this(new Builder(), null);
+        this(new Builder(), null, null);
     }
 
-    private FirehoseObjectFormat(Builder settings, StorageRetryMetrics metrics) {
+    private FirehoseObjectFormat(Builder settings, StorageRetryMetrics metrics, ReaderClosing closing) {
         this.settings = settings;
         this.metrics = metrics;
+        this.closing = closing;
     }
 
     /**
@@ -55,7 +58,12 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
      * the source calls it once per reader, with the reader's metric group.
      */
     public FirehoseObjectFormat withMetrics(StorageRetryMetrics metrics) {
-        return new FirehoseObjectFormat(settings, metrics);
+        return new FirehoseObjectFormat(settings, metrics, closing);
+    }
+
+    /** This format, its retries stopping once {@code closing} is set: the source calls it once per reader. */
+    public FirehoseObjectFormat withClosing(ReaderClosing closing) {
+        return new FirehoseObjectFormat(settings, metrics, closing);
     }
 
     public static Builder builder() {
@@ -84,7 +92,7 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
         long skip = split.getReaderPosition().map(CheckpointedPosition::getRecordsAfterOffset).orElse(0L);
         StorageRetry retry = new StorageRetry(split.path().toString(), settings.initialBackoff, settings.maxBackoff,
                 settings.missingObjectTimeout, settings.deniedLimit,
-                metrics != null ? metrics : StorageRetryMetrics.unregistered());
+                metrics != null ? metrics : StorageRetryMetrics.unregistered(), closing);
         return new FirehoseObjectReader(this, split.path(), split.length(), skip, retry);
     }
 
@@ -220,7 +228,7 @@ public final class FirehoseObjectFormat implements BulkFormat<ObjectRecord, File
             copy.batchRecords = batchRecords;
             copy.verifyMemberBytes = verifyMemberBytes;
             copy.opener = opener;
-            return new FirehoseObjectFormat(copy, null);
+            return new FirehoseObjectFormat(copy, null, null);
         }
     }
 }

@@ -37,6 +37,7 @@ final class StorageRetry {
     private final long missingTimeoutNanos;
     private final long deniedLimitNanos;
     private final StorageRetryMetrics metrics;
+    private final ReaderClosing closing;
 
     /** Failures since the last progress. */
     private int attempts;
@@ -53,6 +54,13 @@ final class StorageRetry {
 
     StorageRetry(String objectKey, Duration initialBackoff, Duration maxBackoff, Duration missingTimeout,
             Duration deniedLimit, StorageRetryMetrics metrics) {
+        this(objectKey, initialBackoff, maxBackoff, missingTimeout, deniedLimit, metrics, null);
+    }
+
+    /** @param closing the reader's: set, it ends the retries; null for none */
+    StorageRetry(String objectKey, Duration initialBackoff, Duration maxBackoff, Duration missingTimeout,
+            Duration deniedLimit, StorageRetryMetrics metrics, ReaderClosing closing) {
+        this.closing = closing;
         this.objectKey = objectKey;
         this.initialBackoffMillis = initialBackoff.toMillis();
         this.maxBackoffMillis = Math.max(maxBackoff.toMillis(), initialBackoffMillis);
@@ -84,7 +92,7 @@ final class StorageRetry {
      * or throws {@link ObjectReadException} when the reader must stop.
      */
     void failed(Exception failure, long position) throws ObjectReadException {
-        if (Thread.currentThread().isInterrupted()) {
+        if (Thread.currentThread().isInterrupted() || closing != null && closing.isClosed()) {
             // Cancelled or failing over while S3A was inside a request: stop, do not retry.
             release();
             throw new ObjectReadException("interrupted", new InterruptedIOException("interrupted while reading"));
@@ -116,7 +124,11 @@ final class StorageRetry {
         }
         long delay = delayMillis();
         log(error, failure, position, delay, now);
-        sleep(delay);
+        sleep(delay, closing);
+        if (closing != null && closing.isClosed()) {
+            release();
+            throw new ObjectReadException("reader closed", new InterruptedIOException("reader closed while waiting to retry"));
+        }
     }
 
     private void track(StorageError error, long now) {
@@ -218,12 +230,16 @@ final class StorageRetry {
         return d.toMillis() < 1000 ? d.toMillis() + " ms" : (d.toMillis() / 100) / 10.0 + " s";
     }
 
-    private static void sleep(long millis) throws ObjectReadException {
+    private static void sleep(long millis, ReaderClosing closing) throws ObjectReadException {
         if (millis <= 0) {
             return;
         }
         try {
-            Thread.sleep(millis);
+            if (closing != null) {
+                closing.await(millis);
+            } else {
+                Thread.sleep(millis);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting to retry");

@@ -57,6 +57,7 @@ public final class FalcoSinkBuilder {
     String authHeaderFile;
     Duration authRecheckInterval = FALCO_AUTH_RECHECK_INTERVAL.defaultValue();
     String deadLetterPath;
+    String progressPath;
 
     FalcoSinkBuilder() {}
 
@@ -84,6 +85,7 @@ public final class FalcoSinkBuilder {
         config.getOptional(FALCO_TLS_CA_FILE).ifPresent(b::setTlsCaFile);
         config.getOptional(FALCO_AUTH_HEADER_FILE).ifPresent(b::setAuthHeaderFile);
         config.getOptional(DLQ_PATH).ifPresent(b::setDeadLetterPath);
+        config.getOptional(dev.eksaudit.bridge.config.BridgeOptions.INPUT_PROGRESS_PATH).ifPresent(b::setProgressPath);
         return b;
     }
 
@@ -194,6 +196,15 @@ public final class FalcoSinkBuilder {
     }
 
     /** Base directory of dead letters ({@code dlq.path}); null to count and log them only. */
+    /**
+     * {@code input.progress-path}: every checkpoint, each writer notes there which objects still
+     * have events in its buffer (a progress record's sink part); null for none.
+     */
+    public FalcoSinkBuilder setProgressPath(String progressPath) {
+        this.progressPath = progressPath;
+        return this;
+    }
+
     public FalcoSinkBuilder setDeadLetterPath(String deadLetterPath) {
         this.deadLetterPath = deadLetterPath;
         return this;

@@ -29,6 +29,8 @@ public final class FalcoSinkSettings implements Serializable {
     final String authHeaderFile;
     final Duration authRecheckInterval;
     final String deadLetterPath;
+    /** {@code input.progress-path}, or null. */
+    final String progressPath;
 
     FalcoSinkSettings(FalcoSinkBuilder b) {
         this.urls = List.copyOf(b.urls);
@@ -52,6 +54,7 @@ public final class FalcoSinkSettings implements Serializable {
         this.authHeaderFile = b.authHeaderFile;
         this.authRecheckInterval = b.authRecheckInterval;
         this.deadLetterPath = b.deadLetterPath;
+        this.progressPath = b.progressPath;
     }
 
     /**

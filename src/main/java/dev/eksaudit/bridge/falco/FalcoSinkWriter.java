@@ -77,6 +77,8 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
     private final ClusterDeliveries clusterDeliveries;
 
     private final MailboxExecutor mailbox;
+    /** The sink's part of each progress record ({@code input.progress-path}); null when none are written. */
+    private final FalcoProgressPart progress;
     private final int maxBufferedEntries;
     private final long maxBufferBytes;
 
@@ -135,6 +137,8 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         metrics.gauge("inFlightRequests", inFlight::get);
         metrics.gauge("eventTimeLagMs", eventTimeLag);
         this.clusterDeliveries = new ClusterDeliveries(metrics, System::currentTimeMillis);
+        this.progress = settings.progressPath == null ? null : new FalcoProgressPart(settings.progressPath,
+                context.getTaskInfo().getIndexOfThisSubtask(), context.getTaskInfo().getNumberOfParallelSubtasks(), metrics);
         metrics.gauge("bufferedEvents", this::bufferedEntries);
         metrics.gauge("bufferedBytes", this::bufferedBytes);
         if (settings.boundedGiveUpAfter != null && !settings.dryRun) {
@@ -190,6 +194,16 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         } finally {
             rateLimit.draining(false);
         }
+    }
+
+    /** The buffer goes into the checkpoint; with progress records, which objects it holds goes beside it. */
+    @Override
+    public List<BufferedRequestState<FalcoRequestEntry>> snapshotState(long checkpointId) {
+        List<BufferedRequestState<FalcoRequestEntry>> state = super.snapshotState(checkpointId);
+        if (progress != null) {
+            progress.write(checkpointId, state);
+        }
+        return state;
     }
 
     /**

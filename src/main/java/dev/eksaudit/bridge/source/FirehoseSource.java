@@ -6,7 +6,12 @@ import dev.eksaudit.bridge.config.InputMode;
 import dev.eksaudit.bridge.decode.FirehoseObjectFormat;
 import dev.eksaudit.bridge.config.InputPaths;
 import dev.eksaudit.bridge.decode.ObjectRecord;
+import dev.eksaudit.bridge.decode.ReaderClosing;
 import dev.eksaudit.bridge.decode.StorageRetryMetrics;
+import dev.eksaudit.bridge.progress.ProgressFiles;
+import dev.eksaudit.bridge.progress.ProgressRecord;
+import dev.eksaudit.bridge.progress.ProgressRecorder;
+import dev.eksaudit.bridge.progress.ProgressStart;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,8 +73,12 @@ public final class FirehoseSource
     private final Clock clock;
     private final ObjectLister lister;
     private final Predicate<Path> filter;
+    /** {@code input.progress-path}; null when no progress records are written. */
+    @Nullable private final String progressPath;
+    /** {@code input.start-from}, read at build time: the state a first start begins with (serialized); null for none. */
+    @Nullable private final byte[] startFrom;
 
-    private FirehoseSource(Builder b, List<FirehosePrefix> prefixes) {
+    private FirehoseSource(Builder b, List<FirehosePrefix> prefixes, @Nullable byte[] startFrom) {
         this.prefixes = List.copyOf(prefixes);
         this.format = b.format;
         this.mode = b.mode;
@@ -83,6 +92,8 @@ public final class FirehoseSource
         this.clock = b.clock;
         this.lister = b.lister;
         this.filter = b.filter;
+        this.progressPath = b.progressPath;
+        this.startFrom = startFrom;
     }
 
     /** A source over {@code root} (an {@code input.path} without expressions) reading objects with {@code format}. */
@@ -125,6 +136,8 @@ public final class FirehoseSource
                 .setPartitionTimeZone(ZoneId.of(config.get(BridgeOptions.INPUT_PARTITION_TIMEZONE).trim()))
                 .setStart(StartPosition.parse(config.get(BridgeOptions.INPUT_START)));
         config.getOptional(BridgeOptions.INPUT_END).map(Instant::parse).ifPresent(b::setEnd);
+        config.getOptional(BridgeOptions.INPUT_PROGRESS_PATH).ifPresent(b::setProgressPath);
+        config.getOptional(BridgeOptions.INPUT_START_FROM).map(ProgressStart::load).ifPresent(b::setStartFrom);
         return b;
     }
 
@@ -144,10 +157,12 @@ public final class FirehoseSource
         readerContext.metricGroup().gauge("objectAgeMs", age);
         // storageRetries and objectsBlocked live on the reader's group too; the format is the one
         // that sees storage errors, so it gets them bound here, on the TaskManager.
+        ReaderClosing closing = new ReaderClosing();
         BulkFormat<ObjectRecord, FileSourceSplit> readerFormat = format instanceof FirehoseObjectFormat
                 ? ((FirehoseObjectFormat) format).withMetrics(StorageRetryMetrics.register(readerContext.metricGroup()))
+                        .withClosing(closing)
                 : format;
-        return new FileSourceReader<>(readerContext, new ObjectAgeFormat(readerFormat, age), readerContext.getConfiguration());
+        return new FirehoseSourceReader(readerContext, new ObjectAgeFormat(readerFormat, age), progressPath != null, closing);
     }
 
     @Override
@@ -160,11 +175,21 @@ public final class FirehoseSource
             }
             return new BoundedRangeEnumerator(context, boundedStates(), splits);
         }
+        if (startFrom != null) {
+            // A first start of a job continuing another one (input.start-from): as if restored from
+            // its checkpoint. A failover before this job's first checkpoint starts here again.
+            return continuous(context, new DiscoveryStateSerializer().deserialize(DiscoveryStateSerializer.VERSION, startFrom));
+        }
         List<PathDiscovery> paths = new ArrayList<>();
         for (FirehosePrefix prefix : prefixes) {
             paths.add(fresh(prefix));
         }
-        return new HourlyWindowEnumerator(context, lister, discoveryInterval, paths, List.of());
+        return new HourlyWindowEnumerator(context, lister, discoveryInterval, paths, List.of(), recorder());
+    }
+
+    @Nullable
+    private ProgressRecorder recorder() {
+        return progressPath == null ? null : new ProgressRecorder(new ProgressFiles(new Path(progressPath)), clock);
     }
 
     /** A path discovered for the first time: from {@code input.start}. */
@@ -194,8 +219,8 @@ public final class FirehoseSource
     @Override
     public SplitEnumerator<FileSourceSplit, DiscoveryState> restoreEnumerator(
             SplitEnumeratorContext<FileSourceSplit> context, DiscoveryState checkpoint) throws IOException {
-        PathRestore restore = PathRestore.of(checkpoint, prefixes, partitioning);
         if (mode == InputMode.BOUNDED) {
+            PathRestore restore = PathRestore.of(checkpoint, prefixes, partitioning);
             // The range was listed at the first start; only a path added since is listed now.
             List<FileSourceSplit> splits = new ArrayList<>(restore.pendingSplits());
             for (FirehosePrefix prefix : prefixes) {
@@ -207,6 +232,13 @@ public final class FirehoseSource
             }
             return new BoundedRangeEnumerator(context, boundedStates(), splits);
         }
+        return continuous(context, checkpoint);
+    }
+
+    /** The continuous enumerator from a checkpoint (or a progress record's state). */
+    private SplitEnumerator<FileSourceSplit, DiscoveryState> continuous(
+            SplitEnumeratorContext<FileSourceSplit> context, DiscoveryState checkpoint) {
+        PathRestore restore = PathRestore.of(checkpoint, prefixes, partitioning);
         List<PathDiscovery> paths = new ArrayList<>();
         for (FirehosePrefix prefix : prefixes) {
             DiscoveryState.PathState restored = restore.stateOf(prefix);
@@ -232,7 +264,7 @@ public final class FirehoseSource
             }
             paths.add(discovery(prefix, pathState(prefix, restored.lowWaterMillis(), restored.seenByFolder()), false));
         }
-        return new HourlyWindowEnumerator(context, lister, discoveryInterval, paths, restore.pendingSplits());
+        return new HourlyWindowEnumerator(context, lister, discoveryInterval, paths, restore.pendingSplits(), recorder());
     }
 
     /** Bounded mode: the objects of the folders of one path from the start to the end, listed once. */
@@ -299,6 +331,8 @@ public final class FirehoseSource
         private Clock clock = Clock.systemUTC();
         private ObjectLister lister = new FileSystemObjectLister();
         private Predicate<Path> filter = new FirehoseFileFilter();
+        @Nullable private String progressPath;
+        @Nullable private ProgressRecord startFrom;
 
         private Builder(List<String> inputPaths, BulkFormat<ObjectRecord, FileSourceSplit> format) {
             this.inputPaths = List.copyOf(inputPaths);
@@ -377,6 +411,18 @@ public final class FirehoseSource
             return this;
         }
 
+        /** {@code input.progress-path}: where a progress record of every completed checkpoint goes; null for none. */
+        public Builder setProgressPath(@Nullable String progressPath) {
+            this.progressPath = progressPath;
+            return this;
+        }
+
+        /** {@code input.start-from}, loaded: what a first start begins with instead of {@code input.start}. */
+        public Builder setStartFrom(@Nullable ProgressRecord record) {
+            this.startFrom = record;
+            return this;
+        }
+
         /** @throws IllegalArgumentException with one line naming the key of a setting that cannot work */
         public FirehoseSource build() {
             if (inputPaths.isEmpty()) {
@@ -409,7 +455,27 @@ public final class FirehoseSource
             if (!(filter instanceof java.io.Serializable)) {
                 throw new IllegalArgumentException("the file filter must be serializable");
             }
-            return new FirehoseSource(this, prefixes);
+            if ((progressPath != null || startFrom != null) && mode != InputMode.CONTINUOUS) {
+                throw new IllegalArgumentException((progressPath != null ? BridgeOptions.INPUT_PROGRESS_PATH
+                        : BridgeOptions.INPUT_START_FROM).key() + ": only allowed with input.mode continuous");
+            }
+            return new FirehoseSource(this, prefixes, startFrom == null ? null : startState(startFrom, prefixes));
+        }
+
+        /** The record's state, checked against the given paths now: a mismatch stops the start, not the enumerator. */
+        private byte[] startState(ProgressRecord record, List<FirehosePrefix> prefixes) {
+            try {
+                PathRestore.of(record.state(), prefixes, partitioning);
+            } catch (dev.eksaudit.bridge.config.ConfigException e) {
+                throw new dev.eksaudit.bridge.config.ConfigException(BridgeOptions.INPUT_START_FROM.key()
+                        + " (the record of checkpoint " + record.checkpointId() + ") does not fit: "
+                        + e.getMessage().replace("the savepoint", "the record"));
+            }
+            try {
+                return new DiscoveryStateSerializer().serialize(record.state());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         private static Duration positive(Duration d, String key) {

@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.annotation.Nullable;
+import dev.eksaudit.bridge.progress.ProgressRecorder;
+import java.util.HashSet;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -69,6 +72,19 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
     private final Counter lateObjects = new SimpleCounter();
     private final Counter listFailures = new SimpleCounter();
 
+    /** Writes progress records ({@code input.progress-path}); null when not configured. */
+    @Nullable private final ProgressRecorder progress;
+    /**
+     * With progress records: the objects handed out (or held by a reader since its start) and not
+     * yet reported finished, by split id. A reader reports what it holds when it starts, so this
+     * is rebuilt after every restore without being part of the checkpoint.
+     */
+    private final Map<String, FileSourceSplit> inFlight = new LinkedHashMap<>();
+    /** Readers registered and whose start report (what they hold) has arrived. */
+    private final Set<Integer> readersReported = new HashSet<>();
+    /** "No record yet: readers not reported" is said once. */
+    private boolean unreportedLogged;
+
     /**
      * @param paths the discovery of each input path, restored or fresh (non-empty, distinct keys)
      * @param pending splits discovered but not handed out (restored), of the given paths only
@@ -79,6 +95,17 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
             Duration discoveryInterval,
             List<PathDiscovery> paths,
             List<FileSourceSplit> pending) {
+        this(context, lister, discoveryInterval, paths, pending, null);
+    }
+
+    /** @param progress writes a progress record of every completed checkpoint; null for none */
+    HourlyWindowEnumerator(
+            SplitEnumeratorContext<FileSourceSplit> context,
+            ObjectLister lister,
+            Duration discoveryInterval,
+            List<PathDiscovery> paths,
+            List<FileSourceSplit> pending,
+            @Nullable ProgressRecorder progress) {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("no input path");
         }
@@ -87,6 +114,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         this.discoveryInterval = discoveryInterval;
         this.paths = List.copyOf(paths);
         this.assigner = new OldestFirstSplitAssigner(pending);
+        this.progress = progress;
     }
 
     @Override
@@ -105,6 +133,12 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
             group.counter("listFailures", path.listFailures);
             group.gauge("trackedObjects", (Gauge<Long>) path::trackedObjects);
             path.logStart();
+        }
+        if (progress != null) {
+            // What an alert watches: records failing to be written, and how old the newest one is.
+            context.metricGroup().counter("progressRecordsWritten", progress.writtenCounter());
+            context.metricGroup().counter("progressRecordFailures", progress.failureCounter());
+            context.metricGroup().gauge("progressRecordCheckpoint", (Gauge<Long>) progress::lastWritten);
         }
         context.callAsync(this::discover, this::onDiscovered, 0, discoveryInterval.toMillis());
     }
@@ -173,6 +207,9 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
                 return;
             }
             context.assignSplit(split.get(), reader);
+            if (progress != null) {
+                inFlight.put(split.get().splitId(), split.get());
+            }
             readers.remove();
         }
     }
@@ -183,11 +220,34 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         // already in the seen set (or in a folder that is never listed again): no duplicate split.
         LOG.debug("{} splits of failed reader {} return to the queue", splits.size(), subtaskId);
         assigner.addSplits(splits);
+        for (FileSourceSplit split : splits) {
+            inFlight.remove(split.splitId());
+        }
     }
 
     @Override
     public void addReader(int subtaskId) {
-        // Readers ask for splits themselves (handleSplitRequest).
+        // Readers ask for splits themselves (handleSplitRequest). A reader registering (again,
+        // after a failover) holds what it restored: unknown until its start report.
+        readersReported.remove(subtaskId);
+    }
+
+    @Override
+    public void handleSourceEvent(int subtaskId, SourceEvent event) {
+        if (!(event instanceof ReaderSplitsEvent) || progress == null) {
+            return;
+        }
+        ReaderSplitsEvent report = (ReaderSplitsEvent) event;
+        for (FileSourceSplit split : report.splits()) {
+            if (report.isStart()) {
+                inFlight.put(split.splitId(), split);
+            } else {
+                inFlight.remove(split.splitId());
+            }
+        }
+        if (report.isStart()) {
+            readersReported.add(subtaskId);
+        }
     }
 
     @Override
@@ -196,7 +256,45 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         for (PathDiscovery path : paths) {
             states.put(path.key(), path.state());
         }
-        return new DiscoveryState(states, assigner.remaining());
+        DiscoveryState state = new DiscoveryState(states, assigner.remaining());
+        if (progress != null) {
+            stageProgress(checkpointId, states);
+        }
+        return state;
+    }
+
+    /**
+     * The record of this checkpoint: its state, with the objects not fully read (handed out and
+     * not reported finished) among those to read again. Only when every reader has reported what
+     * it holds; before that (the first moments after a start or restore) a record could call an
+     * object done that a reader is still reading, so there is none.
+     */
+    private void stageProgress(long checkpointId, Map<String, DiscoveryState.PathState> states) {
+        Set<Integer> registered = context.registeredReaders().keySet();
+        if (registered.size() < context.currentParallelism() || !readersReported.containsAll(registered)) {
+            if (!unreportedLogged) {
+                LOG.info("No progress record for checkpoint {}: {} of {} readers have reported what they hold",
+                        checkpointId, readersReported.size(), context.currentParallelism());
+                unreportedLogged = true;
+            }
+            return;
+        }
+        List<FileSourceSplit> reread = new ArrayList<>(assigner.remaining());
+        Set<String> ids = new HashSet<>();
+        reread.forEach(s -> ids.add(s.splitId()));
+        for (FileSourceSplit split : inFlight.values()) {
+            if (ids.add(split.splitId())) {
+                reread.add(split);
+            }
+        }
+        progress.stage(checkpointId, new DiscoveryState(states, reread));
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        if (progress != null) {
+            progress.commit(checkpointId);
+        }
     }
 
     /** For tests of one path: its part of the checkpoint. */
@@ -209,7 +307,11 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
 
     @Override
     public void close() {
-        // The context stops the periodic discovery.
+        // The context stops the periodic discovery. The record of a stop-with-savepoint may still
+        // be being written: wait for it.
+        if (progress != null) {
+            progress.close();
+        }
     }
 
     /** For tests of one path: the oldest instant whose folder the next late sweep lists. */
