@@ -17,8 +17,7 @@ import org.apache.flink.core.fs.Path;
 
 /**
  * The files of {@code input.progress-path}, through Flink's file systems (S3 through the S3
- * plugin): {@code progress-<checkpoint>.json} from the enumerator, once the checkpoint completed,
- * and {@code sink-<checkpoint>-<subtask>-of-<parallelism>.json} from every sink subtask, written
+ * plugin): {@code progress-<checkpoint>.json} from the enumerator and {@code sink-<checkpoint>-<subtask>-of-<parallelism>.json} from every sink subtask, written
  * while the checkpoint is taken. A record therefore never exists before its sink parts.
  */
 public final class ProgressFiles {
@@ -46,7 +45,7 @@ public final class ProgressFiles {
         return new Path(dir, "sink-" + checkpointId + "-" + subtask + "-of-" + parallelism + ".json");
     }
 
-    /** Checkpoint id of a record's file name, or -1. */
+    /** Checkpoint id of a record's file name ({@code progress-<checkpoint>.json}), or -1. */
     static long recordId(String name) {
         Matcher m = RECORD.matcher(name);
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
@@ -107,11 +106,21 @@ public final class ProgressFiles {
 
     /** The newest record's checkpoint id in the folder. */
     OptionalLong newestRecord() throws IOException {
-        long newest = -1;
+        List<Long> ids = recordIds();
+        return ids.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ids.get(ids.size() - 1));
+    }
+
+    /** The checkpoint ids of the records in the folder, oldest first. */
+    List<Long> recordIds() throws IOException {
+        List<Long> ids = new ArrayList<>();
         for (FileStatus entry : list()) {
-            newest = Math.max(newest, recordId(entry.getPath().getName()));
+            long id = recordId(entry.getPath().getName());
+            if (id >= 0) {
+                ids.add(id);
+            }
         }
-        return newest < 0 ? OptionalLong.empty() : OptionalLong.of(newest);
+        ids.sort(null);
+        return ids;
     }
 
     /** The sink parts of one checkpoint, by subtask; the parallelism each part names is checked by the caller. */

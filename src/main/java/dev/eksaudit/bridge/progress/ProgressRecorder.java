@@ -4,8 +4,6 @@ import dev.eksaudit.bridge.source.DiscoveryState;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -17,23 +15,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The enumerator's writer of progress records. The state of a checkpoint is staged when the
- * enumerator snapshots it and written once the checkpoint completed (savepoints included, the
- * last one of a stop-with-savepoint too), on a thread of its own: a slow or failing store must
- * not hold up split assignment or checkpoints. A failed write is retried with the next
- * checkpoint's record; it logs one line a minute and counts {@code progressRecordFailures}.
+ * The enumerator's writer of progress records: the record of a checkpoint is written while the
+ * enumerator snapshots it, like the sink's parts, so a checkpoint or savepoint that completed
+ * always has its record (a user stopping a job with a savepoint takes the record right away). A
+ * record of a checkpoint that then failed is still true: it names as done only objects a reader
+ * had finished and whose events the sink no longer held. Older records are deleted on a thread of
+ * its own. A failed write does not fail the checkpoint: one line a minute and
+ * {@code progressRecordFailures}; the next checkpoint writes a record again.
  */
 public final class ProgressRecorder implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProgressRecorder.class);
     private static final long LOG_INTERVAL_MS = 60_000L;
-    /** How long closing waits for the last record (the one of a stop-with-savepoint). */
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
+    /** How long closing waits for a clean-up still running. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final ProgressFiles files;
     private final Clock clock;
-    private final ExecutorService writer;
-    private final TreeMap<Long, DiscoveryState> staged = new TreeMap<>();
+    private final ExecutorService cleaner;
     final Counter written = new SimpleCounter();
     final Counter failures = new SimpleCounter();
     private volatile long lastWritten = -1;
@@ -43,7 +42,7 @@ public final class ProgressRecorder implements AutoCloseable {
     public ProgressRecorder(ProgressFiles files, Clock clock) {
         this.files = files;
         this.clock = clock;
-        this.writer = Executors.newSingleThreadExecutor(new ExecutorThreadFactory("progress-record-writer"));
+        this.cleaner = Executors.newSingleThreadExecutor(new ExecutorThreadFactory("progress-record-cleaner"));
     }
 
     public Counter writtenCounter() {
@@ -59,66 +58,48 @@ public final class ProgressRecorder implements AutoCloseable {
         return lastWritten;
     }
 
-    /** Coordinator thread: what checkpoint {@code id} holds, to be written if it completes. */
-    public synchronized void stage(long checkpointId, DiscoveryState state) {
-        staged.put(checkpointId, state);
-    }
-
-    /** Coordinator thread: checkpoint {@code id} completed; its record (and none older) is written. */
-    public synchronized void commit(long checkpointId) {
-        DiscoveryState state = staged.get(checkpointId);
-        // Older staged states belong to checkpoints that were subsumed or failed.
-        staged.headMap(checkpointId, true).clear();
-        if (state == null) {
-            return;
-        }
+    /** Coordinator thread, while checkpoint {@code checkpointId} is taken: its record. */
+    public void write(long checkpointId, DiscoveryState state) {
         ProgressRecord record = new ProgressRecord(checkpointId, clock.instant(), EnvironmentInformation.getVersion(), state);
-        writer.execute(() -> write(record));
-    }
-
-    private void write(ProgressRecord record) {
         try {
             files.writeRecord(record);
-            lastWritten = record.checkpointId();
-            written.inc();
-            LOG.debug("Progress record of checkpoint {} written ({} objects tracked, {} to read again)",
-                    record.checkpointId(), record.state().trackedObjects(), record.state().pendingSplits().size());
-            files.deleteOlderThanKept(record.checkpointId());
         } catch (IOException | RuntimeException e) {
             failures.inc();
             long now = clock.millis();
-            synchronized (this) {
-                if (now - lastFailureLogMs < LOG_INTERVAL_MS) {
-                    failuresNotLogged++;
-                    return;
-                }
-                LOG.error("Could not write the progress record of checkpoint {} to {} ({}){}; the next checkpoint's "
-                        + "record is tried (input.progress-path)", record.checkpointId(), files.dir(), e,
-                        failuresNotLogged == 0 ? "" : "; " + failuresNotLogged + " more failures since the last line");
-                lastFailureLogMs = now;
-                failuresNotLogged = 0;
+            if (now - lastFailureLogMs < LOG_INTERVAL_MS) {
+                failuresNotLogged++;
+                return;
             }
+            LOG.error("Could not write the progress record of checkpoint {} to {} ({}){}; the next checkpoint "
+                    + "writes one again (input.progress-path)", checkpointId, files.dir(), e,
+                    failuresNotLogged == 0 ? "" : "; " + failuresNotLogged + " more failures since the last line");
+            lastFailureLogMs = now;
+            failuresNotLogged = 0;
+            return;
         }
+        lastWritten = checkpointId;
+        written.inc();
+        LOG.debug("Progress record of checkpoint {} written ({} objects tracked, {} to read again)",
+                checkpointId, state.trackedObjects(), state.pendingSplits().size());
+        cleaner.execute(() -> {
+            try {
+                files.deleteOlderThanKept(checkpointId);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("Could not delete old progress records in {} ({}); tried again at the next checkpoint", files.dir(), e);
+            }
+        });
     }
 
-    /** Waits for a record still being written (the job is stopping after its savepoint), then ends the thread. */
     @Override
     public void close() {
-        writer.shutdown();
+        cleaner.shutdown();
         try {
-            if (!writer.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("The progress record being written to {} did not finish within {} s; the previous one stays",
-                        files.dir(), CLOSE_WAIT.getSeconds());
-                writer.shutdownNow();
+            if (!cleaner.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                cleaner.shutdownNow();
             }
         } catch (InterruptedException e) {
-            writer.shutdownNow();
+            cleaner.shutdownNow();
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** For tests. */
-    synchronized Map<Long, DiscoveryState> staged() {
-        return new TreeMap<>(staged);
     }
 }

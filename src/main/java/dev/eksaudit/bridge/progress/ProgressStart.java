@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -43,14 +42,14 @@ public final class ProgressStart {
             if (ProgressFiles.recordId(given.getName()) >= 0) {
                 files = new ProgressFiles(given.getParent());
                 id = ProgressFiles.recordId(given.getName());
+                String missing = missingPart(files, id);
+                if (missing != null) {
+                    throw new ConfigException(KEY + ": " + files.record(id) + " is incomplete: " + missing
+                            + "; give an earlier record of the same folder, or the folder");
+                }
             } else {
                 files = new ProgressFiles(given);
-                OptionalLong newest = files.newestRecord();
-                if (newest.isEmpty()) {
-                    throw new ConfigException(KEY + ": no progress record (progress-<checkpoint>.json) in " + given
-                            + "; give the input.progress-path of the job to continue, or one of its records");
-                }
-                id = newest.getAsLong();
+                id = newestComplete(files, given);
             }
             ProgressRecord record;
             try {
@@ -70,23 +69,52 @@ public final class ProgressStart {
         }
     }
 
-    /** The record with the objects the sink still held added to those read again. */
-    private static ProgressRecord withSinkParts(ProgressFiles files, ProgressRecord record) throws IOException {
-        long id = record.checkpointId();
+    /**
+     * The newest record with all its sink parts: a newer one may belong to a checkpoint that was
+     * still being taken, or that failed before every sink subtask had written its part.
+     */
+    private static long newestComplete(ProgressFiles files, Path given) throws IOException {
+        List<Long> ids = files.recordIds();
+        if (ids.isEmpty()) {
+            throw new ConfigException(KEY + ": no progress record (progress-<checkpoint>.json) in " + given
+                    + "; give the input.progress-path of the job to continue, or one of its records");
+        }
+        String newestMissing = null;
+        for (int i = ids.size() - 1; i >= 0; i--) {
+            String missing = missingPart(files, ids.get(i));
+            if (missing == null) {
+                if (newestMissing != null) {
+                    LOG.info("Skipping the newer progress records in {}: {} (their checkpoint failed or was not done)",
+                            given, newestMissing);
+                }
+                return ids.get(i);
+            }
+            newestMissing = newestMissing == null ? missing : newestMissing;
+        }
+        throw new ConfigException(KEY + ": no complete progress record in " + given + " (the newest lacks "
+                + newestMissing + ")");
+    }
+
+    /** The first sink part record {@code id} lacks, or null when it has all. */
+    private static String missingPart(ProgressFiles files, long id) throws IOException {
         List<Integer> parallelisms = new ArrayList<>();
         TreeMap<Integer, Path> parts = files.sinkParts(id, parallelisms);
         if (parts.isEmpty()) {
-            throw new ConfigException(KEY + ": " + files.record(id) + " has no sink part (sink-" + id
-                    + "-<subtask>-of-<n>.json) beside it, so what the sink had not delivered is unknown; give an "
-                    + "earlier record of the same folder");
+            return "sink-" + id + "-<subtask>-of-<n>.json (no sink part at all)";
         }
         int parallelism = parallelisms.get(0);
         for (int subtask = 0; subtask < parallelism; subtask++) {
             if (!parts.containsKey(subtask) || parallelisms.stream().anyMatch(p -> p != parallelism)) {
-                throw new ConfigException(KEY + ": " + files.record(id) + " is incomplete: " + files.sinkPart(id, subtask, parallelism)
-                        + " is missing (its write failed); give an earlier record of the same folder");
+                return files.sinkPart(id, subtask, parallelism).getName();
             }
         }
+        return null;
+    }
+
+    /** The record with the objects the sink still held added to those read again. */
+    private static ProgressRecord withSinkParts(ProgressFiles files, ProgressRecord record) throws IOException {
+        long id = record.checkpointId();
+        TreeMap<Integer, Path> parts = files.sinkParts(id, new ArrayList<>());
         Set<String> undelivered = new TreeSet<>();
         for (Path part : parts.values()) {
             SinkProgress sink;

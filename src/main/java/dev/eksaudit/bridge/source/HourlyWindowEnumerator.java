@@ -258,7 +258,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         }
         DiscoveryState state = new DiscoveryState(states, assigner.remaining());
         if (progress != null) {
-            stageProgress(checkpointId, states);
+            writeProgress(checkpointId, states);
         }
         return state;
     }
@@ -269,7 +269,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
      * it holds; before that (the first moments after a start or restore) a record could call an
      * object done that a reader is still reading, so there is none.
      */
-    private void stageProgress(long checkpointId, Map<String, DiscoveryState.PathState> states) {
+    private void writeProgress(long checkpointId, Map<String, DiscoveryState.PathState> states) {
         Set<Integer> registered = context.registeredReaders().keySet();
         if (registered.size() < context.currentParallelism() || !readersReported.containsAll(registered)) {
             if (!unreportedLogged) {
@@ -287,14 +287,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
                 reread.add(split);
             }
         }
-        progress.stage(checkpointId, new DiscoveryState(states, reread));
-    }
-
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) {
-        if (progress != null) {
-            progress.commit(checkpointId);
-        }
+        progress.write(checkpointId, new DiscoveryState(states, reread));
     }
 
     /** For tests of one path: its part of the checkpoint. */
@@ -307,8 +300,7 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
 
     @Override
     public void close() {
-        // The context stops the periodic discovery. The record of a stop-with-savepoint may still
-        // be being written: wait for it.
+        // The context stops the periodic discovery.
         if (progress != null) {
             progress.close();
         }

@@ -29,17 +29,29 @@ final class StandaloneCluster implements AutoCloseable {
     private final Path confDir;
     private final int restPort;
     private final String classpath;
+    private final Path pluginsDir;
     private final Map<String, Process> processes = new LinkedHashMap<>();
 
-    private StandaloneCluster(Path home, int restPort, String classpath) {
+    private StandaloneCluster(Path home, int restPort, String classpath, Path pluginsDir) {
         this.home = home;
         this.confDir = home.resolve("conf");
         this.restPort = restPort;
         this.classpath = classpath;
+        this.pluginsDir = pluginsDir;
     }
 
     /** Writes {@code conf/} under {@code home} with free ports and the given settings on top. */
     static StandaloneCluster configure(Path home, Map<String, String> settings) throws IOException {
+        return configure(home, settings, TARGET, runtime());
+    }
+
+    /**
+     * The same with the distribution another build of this project laid out: {@code buildDir} is
+     * its {@code target/}, {@code runtime} its Flink version (MigrationIT runs a 1.20 cluster in
+     * the 2.2 build).
+     */
+    static StandaloneCluster configure(Path home, Map<String, String> settings, Path buildDir, String runtime)
+            throws IOException {
         int restPort = freePort();
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("jobmanager.rpc.address", "localhost");
@@ -86,30 +98,31 @@ final class StandaloneCluster implements AutoCloseable {
                 "") );
         Files.createDirectories(home.resolve("log"));
         Files.createDirectories(home.resolve("tmp"));
-        return new StandaloneCluster(home, restPort, distributionClasspath());
+        Path plugins = buildDir.resolve("flink-plugins-" + runtime);
+        return new StandaloneCluster(home, restPort, distributionClasspath(buildDir, plugins), plugins);
     }
 
     /** What a distribution's lib/ holds, and nothing of the project or its tests. */
-    private static String distributionClasspath() throws IOException {
-        Path listed = TARGET.resolve("flink-lib.classpath");
-        if (!Files.exists(listed) || !Files.isDirectory(pluginsDir().resolve("s3-fs-hadoop"))) {
-            throw new IllegalStateException("run through Maven (mvn verify): " + listed + " and " + pluginsDir()
+    private static String distributionClasspath(Path buildDir, Path plugins) throws IOException {
+        Path listed = buildDir.resolve("flink-lib.classpath");
+        if (!Files.exists(listed) || !Files.isDirectory(plugins.resolve("s3-fs-hadoop"))) {
+            throw new IllegalStateException("run through Maven (mvn verify): " + listed + " and " + plugins
                     + " come from maven-dependency-plugin");
         }
         List<String> entries = new ArrayList<>(List.of(Files.readString(listed).trim().split(java.io.File.pathSeparator)));
-        try (Stream<Path> logging = Files.list(TARGET.resolve("flink-lib"))) {
+        try (Stream<Path> logging = Files.list(buildDir.resolve("flink-lib"))) {
             logging.map(Path::toString).sorted().forEach(entries::add);
         }
         return String.join(java.io.File.pathSeparator, entries);
     }
 
-    /** The plugins/ folder for this build's Flink (the pom writes one per runtime). */
-    private static Path pluginsDir() {
+    /** This build's Flink version (the pom writes one plugins/ folder per runtime). */
+    private static String runtime() {
         String runtime = System.getProperty("flink.runtime");
         if (runtime == null || runtime.isBlank()) {
             throw new IllegalStateException("system property flink.runtime is missing (set by failsafe from the pom)");
         }
-        return TARGET.resolve("flink-plugins-" + runtime);
+        return runtime;
     }
 
     int restPort() {
@@ -170,7 +183,7 @@ final class StandaloneCluster implements AutoCloseable {
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log(name).toFile());
-        builder.environment().put("FLINK_PLUGINS_DIR", pluginsDir().toString());
+        builder.environment().put("FLINK_PLUGINS_DIR", pluginsDir.toString());
         builder.environment().put("FLINK_CONF_DIR", confDir.toString());
         processes.put(name, builder.start());
     }

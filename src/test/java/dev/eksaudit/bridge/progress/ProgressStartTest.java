@@ -79,10 +79,27 @@ class ProgressStartTest {
         files.writeRecord(record(5, List.of()));
         files.writeSinkPart(new SinkProgress(5, 1, 2, Set.of(), 0));
 
+        assertThatThrownBy(() -> ProgressStart.load(dir.resolve("progress-5.json").toUri().toString()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("input.start-from: " + files.record(5) + " is incomplete: sink-5-0-of-2.json; give an "
+                        + "earlier record of the same folder, or the folder");
         assertThatThrownBy(() -> ProgressStart.load(dir.toUri().toString()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("input.start-from: " + files.record(5) + " is incomplete: " + files.sinkPart(5, 0, 2)
-                        + " is missing (its write failed); give an earlier record of the same folder");
+                .hasMessage("input.start-from: no complete progress record in "
+                        + new org.apache.flink.core.fs.Path(dir.toUri().toString()) + " (the newest lacks sink-5-0-of-2.json)");
+    }
+
+    @Test
+    void aFolderGivesItsNewestCompleteRecord() throws Exception {
+        ProgressFiles files = files();
+        files.writeRecord(record(5, List.of()));
+        files.writeSinkPart(new SinkProgress(5, 0, 1, Set.of(), 0));
+        // Checkpoint 6 is being taken, or failed before its sink part was written.
+        files.writeRecord(record(6, List.of()));
+
+        assertThat(ProgressStart.load(dir.toUri().toString()).checkpointId()).isEqualTo(5);
+        files.writeSinkPart(new SinkProgress(6, 0, 1, Set.of(), 0));
+        assertThat(ProgressStart.load(dir.toUri().toString()).checkpointId()).isEqualTo(6);
     }
 
     @Test
@@ -91,6 +108,7 @@ class ProgressStartTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("input.start-from: no progress record (progress-<checkpoint>.json) in ");
         Files.writeString(dir.resolve("progress-2.json"), "{\"kind\":\"EventList\"}", StandardCharsets.UTF_8);
+        files().writeSinkPart(new SinkProgress(2, 0, 1, Set.of(), 0));
         assertThatThrownBy(() -> ProgressStart.load(dir.toUri().toString()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageEndingWith("progress-2.json cannot be used: not a progress record (no \"format\": "
