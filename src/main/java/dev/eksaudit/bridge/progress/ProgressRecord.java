@@ -100,7 +100,7 @@ public final class ProgressRecord {
                     .put("size", split.fileSize())
                     .put("modified", split.fileModificationTime());
         }
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+        return JSON.writeValueAsBytes(root);
     }
 
     /** @throws IOException with a reason, when the bytes are no record of a version this reads */
