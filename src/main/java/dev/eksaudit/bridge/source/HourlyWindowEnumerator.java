@@ -14,7 +14,9 @@ import java.util.Set;
 import javax.annotation.Nullable;
 import dev.eksaudit.bridge.progress.ProgressRecorder;
 import java.util.HashSet;
+import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SupportsHandleExecutionAttemptSourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -54,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * on); a split handed to a reader is in the reader's state at the next checkpoint, and one handed
  * out after the last checkpoint comes back through {@link #addSplitsBack}.
  */
-public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceSplit, DiscoveryState> {
+public final class HourlyWindowEnumerator
+        implements SplitEnumerator<FileSourceSplit, DiscoveryState>, SupportsHandleExecutionAttemptSourceEvent {
 
     private static final Logger LOG = LoggerFactory.getLogger(HourlyWindowEnumerator.class);
 
@@ -230,6 +233,22 @@ public final class HourlyWindowEnumerator implements SplitEnumerator<FileSourceS
         // Readers ask for splits themselves (handleSplitRequest). A reader registering (again,
         // after a failover) holds what it restored: unknown until its start report.
         readersReported.remove(subtaskId);
+    }
+
+    /**
+     * Flink calls this one (with the sender's attempt) for an enumerator that has it. A report of
+     * an attempt that failed, arriving after its successor registered, must not count: "finished"
+     * from it would call done an object the new attempt reads again from its checkpoint.
+     */
+    @Override
+    public void handleSourceEvent(int subtaskId, int attemptNumber, SourceEvent event) {
+        Map<Integer, ReaderInfo> attempts = context.registeredReadersOfAttempts().get(subtaskId);
+        if (event instanceof ReaderSplitsEvent
+                && (attempts == null || attempts.isEmpty() || attemptNumber < java.util.Collections.max(attempts.keySet()))) {
+            LOG.debug("Ignoring {} of reader {} attempt {}: not its registered attempt", event, subtaskId, attemptNumber);
+            return;
+        }
+        handleSourceEvent(subtaskId, event);
     }
 
     @Override

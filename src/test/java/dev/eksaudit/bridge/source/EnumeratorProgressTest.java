@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SupportsHandleExecutionAttemptSourceEvent;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the enumerator puts in a progress record: the objects handed out and not reported
  * finished are to be read again, and no record is written while a reader has not said what it
- * holds (after a start, or when it registers again after a failover).
+ * holds (after a start, or when it registers again after a failover), and a report of a failed
+ * attempt does not count.
  */
 class EnumeratorProgressTest {
 
@@ -57,6 +59,8 @@ class EnumeratorProgressTest {
         context.registerReader(0);
         context.registerReader(1);
         SplitEnumerator<FileSourceSplit, DiscoveryState> enumerator = source.createEnumerator(context);
+        // What Flink's SourceCoordinator calls with each reader event when the enumerator has it.
+        SupportsHandleExecutionAttemptSourceEvent events = (SupportsHandleExecutionAttemptSourceEvent) enumerator;
         enumerator.addReader(0);
         enumerator.addReader(1);
         enumerator.start();
@@ -70,25 +74,30 @@ class EnumeratorProgressTest {
         enumerator.snapshotState(1);
         assertThat(records()).as("readers have not reported yet").isEmpty();
 
-        enumerator.handleSourceEvent(0, ReaderSplitsEvent.started(List.of()));
-        enumerator.handleSourceEvent(1, ReaderSplitsEvent.started(List.of()));
+        events.handleSourceEvent(0, 0, ReaderSplitsEvent.started(List.of()));
+        events.handleSourceEvent(1, 0, ReaderSplitsEvent.started(List.of()));
         enumerator.snapshotState(2);
         assertThat(reread(2)).containsExactly(c, a, b); // c pending, a and b being read
 
-        enumerator.handleSourceEvent(0, ReaderSplitsEvent.finished(List.of(toFirst)));
+        events.handleSourceEvent(0, 0, ReaderSplitsEvent.finished(List.of(toFirst)));
         enumerator.snapshotState(3);
         assertThat(reread(3)).containsExactly(c, b);
 
         // Reader 1 fails over: until it says what it restored, nothing it may hold can be called done.
         enumerator.addSplitsBack(List.of(), 1);
+        context.registerReader(1, 1);
         enumerator.addReader(1);
         enumerator.snapshotState(4);
         assertThat(records()).containsExactly("progress-2.json", "progress-3.json");
-        enumerator.handleSourceEvent(1, ReaderSplitsEvent.started(List.of(toSecond)));
-        enumerator.handleSourceEvent(1, ReaderSplitsEvent.finished(List.of(toSecond)));
+        events.handleSourceEvent(1, 1, ReaderSplitsEvent.started(List.of(toSecond)));
+        // The failed attempt's last word arrives late: it finished b, but its output is gone with it.
+        events.handleSourceEvent(1, 0, ReaderSplitsEvent.finished(List.of(toSecond)));
         enumerator.snapshotState(5);
-        assertThat(reread(5)).containsExactly(c);
-        JsonNode record = JSON.readTree(progress.resolve("progress-5.json").toFile());
+        assertThat(reread(5)).containsExactly(c, b);
+        events.handleSourceEvent(1, 1, ReaderSplitsEvent.finished(List.of(toSecond)));
+        enumerator.snapshotState(6);
+        assertThat(reread(6)).containsExactly(c);
+        JsonNode record = JSON.readTree(progress.resolve("progress-6.json").toFile());
         assertThat(record.get("paths").get(CENTRAL).get("objects").get("2026/11/26/14")).hasSize(2);
         assertThat(record.get("paths").get(CENTRAL).get("objects").get("2026/11/26/15")).hasSize(1);
         enumerator.close();

@@ -36,8 +36,16 @@ final class TestingEnumeratorContext implements SplitEnumeratorContext<FileSourc
     private BiConsumer<Object, Throwable> periodicHandler;
     private long periodMillis = -1;
 
+    /** The attempt registered per subtask (a failover registers the next one). */
+    private final Map<Integer, Integer> attempts = new HashMap<>();
+
     void registerReader(int subtask) {
+        registerReader(subtask, 0);
+    }
+
+    void registerReader(int subtask, int attempt) {
         readers.put(subtask, new ReaderInfo(subtask, "localhost"));
+        attempts.put(subtask, attempt);
     }
 
     /** Runs the periodic discovery once: the listing, then its handler. */
@@ -94,6 +102,13 @@ final class TestingEnumeratorContext implements SplitEnumeratorContext<FileSourc
     @Override
     public Map<Integer, ReaderInfo> registeredReaders() {
         return readers;
+    }
+
+    @Override
+    public Map<Integer, Map<Integer, ReaderInfo>> registeredReadersOfAttempts() {
+        Map<Integer, Map<Integer, ReaderInfo>> byAttempt = new HashMap<>();
+        readers.forEach((subtask, info) -> byAttempt.put(subtask, Map.of(attempts.get(subtask), info)));
+        return byAttempt;
     }
 
     @Override
