@@ -18,13 +18,9 @@ final class DeadLetterPathCheck {
         if (dlqPath == null) {
             return CheckResult.skipped(NAME, "dlq.path is not set: dead letters are counted and logged, not written");
         }
-        // A leading '.' keeps the probe out of anything that lists dead letters the way Flink does.
-        Path probe = new Path(new Path(dlqPath), ".eks-audit-bridge-validate-" + UUID.randomUUID());
+        Path probe;
         try {
-            FileSystem fs = probe.getFileSystem();
-            try (OutputStream out = fs.create(probe, FileSystem.WriteMode.NO_OVERWRITE)) {
-                out.write("eks-audit-bridge --validate probe\n".getBytes(StandardCharsets.UTF_8));
-            }
+            probe = writeProbe(dlqPath);
         } catch (IOException | RuntimeException e) {
             return CheckResult.failed(NAME, "cannot write under " + dlqPath + ": " + FailureDetail.of(e));
         }
@@ -35,5 +31,16 @@ final class DeadLetterPathCheck {
             // The job never deletes dead letters, so a policy without delete is right: still a pass.
             return CheckResult.passed(NAME, "wrote " + probe + " (not removed: " + FailureDetail.of(e) + ")");
         }
+    }
+
+    /** Creates a small probe file in {@code dir} through Flink's FileSystem; its path. */
+    static Path writeProbe(String dir) throws IOException {
+        // A leading '.' keeps the probe out of anything that lists the folder the way Flink does.
+        Path probe = new Path(new Path(dir), ".eks-audit-bridge-validate-" + UUID.randomUUID());
+        FileSystem fs = probe.getFileSystem();
+        try (OutputStream out = fs.create(probe, FileSystem.WriteMode.NO_OVERWRITE)) {
+            out.write("eks-audit-bridge --validate probe\n".getBytes(StandardCharsets.UTF_8));
+        }
+        return probe;
     }
 }

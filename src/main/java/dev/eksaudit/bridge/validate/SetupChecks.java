@@ -2,6 +2,7 @@ package dev.eksaudit.bridge.validate;
 
 import static dev.eksaudit.bridge.config.BridgeOptions.DLQ_PATH;
 import static dev.eksaudit.bridge.config.BridgeOptions.FALCO_DRY_RUN;
+import static dev.eksaudit.bridge.config.BridgeOptions.INPUT_PROGRESS_PATH;
 
 import dev.eksaudit.bridge.config.BridgeConfig;
 import dev.eksaudit.bridge.config.InputPaths;
@@ -51,6 +52,8 @@ public final class SetupChecks {
             }
             String dlq = config.getOptional(DLQ_PATH).orElse(null);
             results.add(bounded(pool, DeadLetterPathCheck.NAME, timeout, () -> DeadLetterPathCheck.check(dlq)));
+            config.getOptional(INPUT_PROGRESS_PATH).ifPresent(progress ->
+                    results.add(bounded(pool, ProgressPathCheck.NAME, timeout, () -> ProgressPathCheck.check(progress))));
             results.addAll(falco(pool, config, timeout));
             results.add(CheckpointStorageCheck.check(env, managedFlinkProperties));
         } finally {

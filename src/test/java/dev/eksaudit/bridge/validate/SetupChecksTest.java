@@ -130,6 +130,21 @@ class SetupChecksTest {
     }
 
     @Test
+    void aProgressPathIsCheckedWhenSet() throws Exception {
+        List<String> good = run(args("s3://audit/eks/", null, "http://127.0.0.1:9/k8s-audit", "--falco.dry-run", "true",
+                "--input.progress-path", "s3://audit/progress/"));
+        assertThat(good).contains("ok    progress records: wrote and removed a probe file under s3://audit/progress/");
+        org.apache.flink.core.fs.Path progress = new org.apache.flink.core.fs.Path("s3://audit/progress/");
+        assertThat(exists(progress) ? progress.getFileSystem().listStatus(progress) : new Object[0]).isEmpty();
+
+        List<String> missing = run(args("s3://audit/eks/", null, "http://127.0.0.1:9/k8s-audit", "--falco.dry-run", "true",
+                "--input.progress-path", "s3://no-such-bucket/progress/"));
+        assertThat(missing).anySatisfy(line -> assertThat(line)
+                .startsWith("FAIL  progress records: cannot write under s3://no-such-bucket/progress/: ")
+                .contains("NoSuchBucket").endsWith("(input.progress-path)"));
+    }
+
+    @Test
     void wrongCredentialsAreDeniedWithTheStatusAndNoSecret() {
         Configuration wrong = InProcessS3.flinkConfiguration(s3.endpoint());
         wrong.setString("s3.secret-key", "not-the-secret-key-0123456789");
