@@ -98,9 +98,17 @@ class MigrationIT {
 
             JsonNode record = newestRecord(progress120);
             assertThat(record.get("flinkVersion").asText()).startsWith("1.20.");
-            assertThat(record.get("reread").findValuesAsText("path")).containsExactly(objects.get(4));
-            assertThat(sinkHeld(progress120, record.get("checkpointId").asLong()))
-                    .containsExactlyInAnyOrder(objects.get(5), objects.get(6));
+            // To read again: object 4 (a reader held it), and 5 and 6, whose events the sink held
+            // (or, had a reader still been on one of them at the barrier, named by the record).
+            TreeSet<String> reread = new TreeSet<>(record.get("reread").findValuesAsText("path"));
+            TreeSet<String> held = sinkHeld(progress120, record.get("checkpointId").asLong());
+            assertThat(reread).contains(objects.get(4)).isSubsetOf(objects.subList(4, 7));
+            assertThat(held).isSubsetOf(objects.subList(5, 7));
+            TreeSet<String> all = new TreeSet<>(reread);
+            all.addAll(held);
+            assertThat(all).containsExactlyInAnyOrderElementsOf(objects.subList(4, 7));
+            System.out.printf("MigrationIT: 1.20 record of checkpoint %d: %d objects tracked, reread %d, sink held %d%n",
+                    record.get("checkpointId").asLong(), 7, reread.size(), held.size());
 
             // 3. Flink 2.2, a first start from the 1.20 job's progress folder; the faults cleared.
             throttled.heal();

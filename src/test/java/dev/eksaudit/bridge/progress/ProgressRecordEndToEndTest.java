@@ -101,14 +101,15 @@ class ProgressRecordEndToEndTest {
         assertThat(falco.eventKeys()).containsExactlyInAnyOrderElementsOf(fixture.keysOf(objects.subList(0, 4)));
 
         // The savepoint's record: seven objects discovered, object 4 to read again (its reader had
-        // not finished it), objects 5 and 6 named by the sink parts (their events were not delivered).
+        // not finished it), objects 5 and 6 too: named by the sink parts (their events were not
+        // delivered), or, had a reader still been on one of them at the barrier, by the record.
         ProgressFiles files = new ProgressFiles(new org.apache.flink.core.fs.Path(progressA.toUri()));
         assertThat(files.newestRecord()).hasValue(1L);
         ProgressRecord record = ProgressRecord.fromJson(ProgressFiles.read(files.record(1)));
         assertThat(record.state().trackedKeys()).hasSize(7);
-        assertThat(paths(record.state().pendingSplits())).containsExactly(reading);
+        assertThat(paths(record.state().pendingSplits())).contains(reading).isSubsetOf(objects.subList(4, 7));
         ProgressRecord merged = ProgressStart.load(progressA.toUri().toString());
-        assertThat(paths(merged.state().pendingSplits())).containsExactlyInAnyOrder(reading, objects.get(5), objects.get(6));
+        assertThat(paths(merged.state().pendingSplits())).containsExactlyInAnyOrderElementsOf(objects.subList(4, 7));
 
         throttled.heal();
         falco.restart();
