@@ -75,7 +75,25 @@ final class EnvelopeReader {
         }
     }
 
+    /** CloudWatch Logs' own envelopes, read without Jackson; null leaves the value to Jackson. */
+    private final EnvelopeScanner scanner;
+
+    EnvelopeReader() {
+        this(true);
+    }
+
+    /** {@code scan} false: Jackson only (the tests' reference). */
+    EnvelopeReader(boolean scan) {
+        this.scanner = scan ? new EnvelopeScanner() : null;
+    }
+
     Record read(byte[] json) {
+        if (scanner != null) {
+            Record envelope = scanner.read(json);
+            if (envelope != null) {
+                return envelope;
+            }
+        }
         String messageType = null;
         String logStream = null;
         String logGroup = null;
