@@ -49,7 +49,9 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  *
  * <p>{@code mvn -B -Pbench -DskipTests test-compile exec:exec@cpu [-Dbench.args="--quick"]};
  * arguments: {@code --quick} (40 and 160 objects instead of 300 and 1,200), {@code --objects A,B},
- * {@code --stages reference,decode,dedup,job}, {@code --jfr} (JFR "profile" settings, allocation
+ * {@code --stages reference,decode,dedup,job}, {@code --no-warmup} (no warm-up run in each child),
+ * {@code --long-warmup} (the warm-up over the larger corpus), {@code --job-jvm "..."} (JVM options
+ * of the job's children), {@code --jfr} (JFR "profile" settings, allocation
  * samples included, on the whole job's larger run: {@code target/bench/cpu-job.jfr}),
  * {@code --job-args "..."}, {@code --out FILE} (default target/bench/cpu-per-event.md).
  */
@@ -69,6 +71,7 @@ public final class CpuCost {
         List<String> stages = List.of("reference", "decode", "dedup", "job");
         boolean jfr = false;
         boolean warmup = true;
+        boolean longWarmup = false;
         List<String> jobArgs = List.of();
         List<String> jobJvm = List.of();
         Path out = WORK.resolve("cpu-per-event.md");
@@ -86,6 +89,9 @@ public final class CpuCost {
                     break;
                 case "--jfr":
                     jfr = true;
+                    break;
+                case "--long-warmup":
+                    longWarmup = true;
                     break;
                 case "--no-warmup":
                     warmup = false;
@@ -151,8 +157,9 @@ public final class CpuCost {
                     // has compiled the hot code before the measured run (on 2 busy cores C2 is still
                     // compiling after a 300-object run: without it, 6-12 us/event of the "marginal"
                     // cost were compiler threads, a cost a long-running job pays once).
-                    String warm = warmup ? (stage.equals("reference") ? corpora.get(objects[0]).root.toString()
-                            : "s3://bench/c" + objects[0] + "/") : "-";
+                    int warmObjects = longWarmup ? objects[1] : objects[0];
+                    String warm = warmup ? (stage.equals("reference") ? corpora.get(warmObjects).root.toString()
+                            : "s3://bench/c" + warmObjects + "/") : "-";
                     if (stage.equals("reference")) {
                         a.addAll(List.of("child-reference", c.root.toString(), warm));
                     } else {
