@@ -1,5 +1,6 @@
 package dev.eksaudit.bridge.decode;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -19,7 +20,7 @@ import java.util.List;
  *
  * <p>Strict: anything it does not take exactly as Jackson would (another field, a repeated one, a
  * byte over 0x7f, a backslash-u escape above 0x7f, a literal, a malformed number or string, content
- * after the object) gives null, and the caller reads the value with Jackson as before. So a value
+ * after the object, a string or number over Jackson's length limits) gives null, and the caller reads the value with Jackson as before. So a value
  * it returns is the one Jackson would have given, and every other value is read as before.
  */
 final class EnvelopeScanner {
@@ -37,6 +38,22 @@ final class EnvelopeScanner {
     private static final byte[] ID = ascii("id");
     private static final byte[] TIMESTAMP = ascii("timestamp");
     private static final byte[] MESSAGE = ascii("message");
+
+    /**
+     * Jackson's limits (StreamReadConstraints): a longer string or number is an error there, so
+     * here it is left to Jackson.
+     */
+    private final int maxStringLength;
+    private final int maxNumberLength;
+
+    EnvelopeScanner() {
+        this(StreamReadConstraints.defaults().getMaxStringLength(), StreamReadConstraints.defaults().getMaxNumberLength());
+    }
+
+    EnvelopeScanner(int maxStringLength, int maxNumberLength) {
+        this.maxStringLength = maxStringLength;
+        this.maxNumberLength = maxNumberLength;
+    }
 
     /** Unescaped bytes of the string being read; at least 16 bytes longer than what is in it. */
     private byte[] scratch = new byte[8 * 1024];
@@ -257,6 +274,9 @@ final class EnvelopeScanner {
             }
             int c = b[i];
             if (c == '"') {
+                if (n > maxStringLength) {
+                    return false;
+                }
                 pos = i + 1;
                 length = n;
                 return true;
@@ -351,6 +371,9 @@ final class EnvelopeScanner {
             if (i == digits) {
                 return false;
             }
+        }
+        if (i - pos > maxNumberLength) {
+            return false;
         }
         // What follows a number must end it (Jackson: "unexpected character" otherwise).
         if (i < end) {

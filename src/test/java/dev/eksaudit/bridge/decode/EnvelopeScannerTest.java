@@ -117,6 +117,20 @@ class EnvelopeScannerTest {
         }
     }
 
+    @Test
+    void overJacksonsLengthLimitsItLeavesTheValueToJackson() {
+        String message = "{\"kind\":\"Event\",\"requestURI\":\"" + "x".repeat(100) + "\"}"; // the longest string
+        byte[] envelope = FirehoseFixtures.dataMessage("kube-apiserver-audit-1", List.of(message), 7);
+        assertThat(new EnvelopeScanner(message.length() - 1, 1000).read(envelope)).isNull();
+        assertThat(new EnvelopeScanner(1000, 12).read(envelope)).isNull(); // the timestamp has 13 digits
+        assertThat(new EnvelopeScanner(message.length(), 13).read(envelope)).isNotNull();
+        // And Jackson's own limit is what it uses: a number of 1,001 digits is an error there.
+        byte[] longNumber = new String(envelope, StandardCharsets.ISO_8859_1)
+                .replace("1764169200000", "1" + "0".repeat(1000)).getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(new EnvelopeScanner().read(longNumber)).isNull();
+        assertThat(new EnvelopeReader(false).read(longNumber).kind).isEqualTo(EnvelopeReader.Kind.NOT_JSON);
+    }
+
     private static String describe(EnvelopeReader.Record r) {
         StringBuilder sb = new StringBuilder().append(r.kind).append('|').append(r.messageType).append('|').append(r.logStream)
                 .append('|').append(r.logGroup).append('|').append(r.owner).append('|').append(r.detail).append('|');
