@@ -49,7 +49,9 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  *
  * <p>{@code mvn -B -Pbench -DskipTests test-compile exec:exec@cpu [-Dbench.args="--quick"]};
  * arguments: {@code --quick} (40 and 160 objects instead of 300 and 1,200), {@code --objects A,B},
- * {@code --stages reference,decode,dedup,job}, {@code --jfr} (JFR "profile" settings, allocation
+ * {@code --stages reference,decode,dedup,job}, {@code --no-warmup} (no warm-up run in each child),
+ * {@code --long-warmup} (the warm-up over the larger corpus), {@code --job-jvm "..."} (JVM options
+ * of the job's children), {@code --jfr} (JFR "profile" settings, allocation
  * samples included, on the whole job's larger run: {@code target/bench/cpu-job.jfr}),
  * {@code --job-args "..."}, {@code --out FILE} (default target/bench/cpu-per-event.md).
  */
@@ -68,7 +70,10 @@ public final class CpuCost {
         int[] objects = {300, 1200};
         List<String> stages = List.of("reference", "decode", "dedup", "job");
         boolean jfr = false;
+        boolean warmup = true;
+        boolean longWarmup = false;
         List<String> jobArgs = List.of();
+        List<String> jobJvm = List.of();
         Path out = WORK.resolve("cpu-per-event.md");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -84,6 +89,15 @@ public final class CpuCost {
                     break;
                 case "--jfr":
                     jfr = true;
+                    break;
+                case "--long-warmup":
+                    longWarmup = true;
+                    break;
+                case "--no-warmup":
+                    warmup = false;
+                    break;
+                case "--job-jvm":
+                    jobJvm = List.of(args[++i].trim().split("\\s+"));
                     break;
                 case "--job-args":
                     jobArgs = List.of(args[++i].trim().split("\\s+"));
@@ -132,21 +146,43 @@ public final class CpuCost {
                     r.loadBefore = Machine.load();
                     say(stage + ", " + n + " objects (load " + r.loadBefore + ")");
                     List<String> jvm = new ArrayList<>(List.of("-Xmx3g"));
+                    if (!stage.equals("reference")) {
+                        jvm.addAll(jobJvm);
+                    }
                     if (jfr && stage.equals("job") && n == objects[1]) {
                         jvm.add("-XX:StartFlightRecording=settings=profile,filename=" + WORK.resolve("cpu-job.jfr").toAbsolutePath());
                     }
                     List<String> a = new ArrayList<>();
+                    // The warm-up: the same stage over the small corpus in the same JVM first, so the JIT
+                    // has compiled the hot code before the measured run (on 2 busy cores C2 is still
+                    // compiling after a 300-object run: without it, 6-12 us/event of the "marginal"
+                    // cost were compiler threads, a cost a long-running job pays once).
+                    int warmObjects = longWarmup ? objects[1] : objects[0];
+                    String warm = warmup ? (stage.equals("reference") ? corpora.get(warmObjects).root.toString()
+                            : "s3://bench/c" + warmObjects + "/") : "-";
                     if (stage.equals("reference")) {
-                        a.addAll(List.of("child-reference", c.root.toString()));
+                        a.addAll(List.of("child-reference", c.root.toString(), warm));
                     } else {
-                        a.addAll(List.of("child-job", stage, endpoint, "s3://bench/c" + n + "/", rxUrl));
+                        a.addAll(List.of("child-job", stage, endpoint, "s3://bench/c" + n + "/", rxUrl, warm));
                         a.addAll(jobArgs);
                     }
-                    long t0 = System.nanoTime();
                     try (Child job = Child.start(stage, jvm, a)) {
+                        job.await("WARM");
+                        long warmTicks = job.cpuTicks();
+                        Map<String, Long> warmRaw = new LinkedHashMap<>();
+                        Map<String, Long> warmGroups = job.ticksByGroup(warmTicks, warmRaw, false);
+                        rx.command("reset");
+                        s3Before = s3.cpuTicks();
+                        rxBefore = rx.cpuTicks();
+                        long t0 = System.nanoTime();
+                        job.in.println("go");
                         String[] done = job.await("DONE").split(" ");
                         r.wallSeconds = (System.nanoTime() - t0) / 1e9;
-                        r.jobCpuSeconds = job.cpuTicks() / (double) CLOCK_TICKS;
+                        long ticks = job.cpuTicks();
+                        r.jobCpuSeconds = (ticks - warmTicks) / (double) CLOCK_TICKS;
+                        r.groupTicks = job.ticksByGroup(ticks, r.rawTicks, true);
+                        warmGroups.forEach((g, t) -> r.groupTicks.merge(g, -t, Long::sum));
+                        warmRaw.forEach((g, t) -> r.rawTicks.merge(g, -t, Long::sum));
                         r.events = Long.parseLong(done[1]);
                         r.runSeconds = Double.parseDouble(done[2]);
                     }
@@ -164,6 +200,11 @@ public final class CpuCost {
                     r.loadAfter = Machine.load();
                     System.out.printf("  %,d events; job process %.2f s CPU, %.1f s wall (run %.1f s); S3 %.2f s; receiver %.2f s%n",
                             r.events, r.jobCpuSeconds, r.wallSeconds, r.runSeconds, r.s3CpuSeconds, r.rxCpuSeconds);
+                    System.out.println("  by thread (s): " + r.rawTicks.entrySet().stream()
+                            .filter(e -> e.getValue() > 0)
+                            .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                            .map(e -> e.getKey() + " " + String.format("%.2f", e.getValue() / (double) CLOCK_TICKS))
+                            .collect(Collectors.joining(", ")));
                     rows.add(r);
                 }
             }
@@ -188,6 +229,8 @@ public final class CpuCost {
         double runSeconds;
         String loadBefore;
         String loadAfter;
+        Map<String, Long> groupTicks = new LinkedHashMap<>();
+        Map<String, Long> rawTicks = new java.util.TreeMap<>();
     }
 
     private static String table(List<Row> rows, int[] objects, String started, String loadStart, String loadEnd) {
@@ -220,6 +263,23 @@ public final class CpuCost {
                     e.getKey().equals("reference") ? "" : String.format("%.1f", s3),
                     e.getKey().equals("job") ? String.format("%.1f", rx) : "",
                     b.events / b.runSeconds, a.jobCpuSeconds, b.jobCpuSeconds, a.loadBefore, b.loadBefore));
+        }
+        sb.append("\nJob CPU us/event (marginal) by thread group (Linux thread names from /proc/<pid>/task, sampled every 50 ms):\n\n");
+        sb.append("| Stage | ").append(String.join(" | ", GROUPS)).append(" |\n");
+        sb.append("|---|").append("---|".repeat(GROUPS.size())).append("\n");
+        for (Map.Entry<String, Row[]> e : byStage.entrySet()) {
+            Row a = e.getValue()[0];
+            Row b = e.getValue()[1];
+            if (a == null || b == null) {
+                continue;
+            }
+            double events = b.events - a.events;
+            sb.append("| ").append(label(e.getKey())).append(" |");
+            for (String g : GROUPS) {
+                double us = (b.groupTicks.getOrDefault(g, 0L) - a.groupTicks.getOrDefault(g, 0L)) / (double) CLOCK_TICKS / events * 1e6;
+                sb.append(String.format(" %.1f |", us));
+            }
+            sb.append("\n");
         }
         return sb.toString();
     }
@@ -258,6 +318,7 @@ public final class CpuCost {
             this.process = process;
             this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             this.in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            startSampling();
             this.ready = await("READY").substring("READY".length()).trim();
         }
 
@@ -300,6 +361,69 @@ public final class CpuCost {
             return await("OK");
         }
 
+        /**
+         * utime + stime of every live thread, by thread name ({@code /proc/<pid>/task/<tid>/stat};
+         * the kernel keeps the first 15 characters of a name), sampled every 50 ms from the start so
+         * that threads which end before the process (a bounded job's task threads) are counted with
+         * what they had used at their last sample.
+         */
+        private final Map<Long, Object[]> threads = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile boolean sampling = true;
+
+        private void startSampling() {
+            Thread t = new Thread(() -> {
+                while (sampling && process.isAlive()) {
+                    sampleThreads();
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "thread-cpu-" + name);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void sampleThreads() {
+            Path dir = Paths.get("/proc", String.valueOf(process.pid()), "task");
+            try (Stream<Path> tasks = Files.list(dir)) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        threads.put(Long.parseLong(task.getFileName().toString()), new Object[] {comm, ticks});
+                    } catch (IOException | RuntimeException gone) {
+                        // the thread ended between the listing and the read: its last sample stands
+                    }
+                }
+            } catch (IOException | RuntimeException gone) {
+                // the process is ending
+            }
+        }
+
+        /** CPU ticks by thread group ({@link #group}), plus what ended unsampled, against {@code total}. */
+        Map<String, Long> ticksByGroup(long total, Map<String, Long> rawOut, boolean last) {
+            sampling = !last;
+            sampleThreads();
+            Map<String, Long> groups = new LinkedHashMap<>();
+            for (String g : GROUPS) {
+                groups.put(g, 0L);
+            }
+            long sum = 0;
+            for (Object[] t : threads.values()) {
+                String comm = (String) t[0];
+                long ticks = (Long) t[1];
+                groups.merge(group(comm), ticks, Long::sum);
+                rawOut.merge(comm.replaceAll("[0-9]+", "#"), ticks, Long::sum);
+                sum += ticks;
+            }
+            groups.merge("other", Math.max(0, total - sum), Long::sum); // threads that ended between samples
+            return groups;
+        }
+
         /** utime + stime of the process, in clock ticks, from the OS. */
         long cpuTicks() throws IOException {
             String stat = Files.readString(Paths.get("/proc", String.valueOf(process.pid()), "stat"));
@@ -315,6 +439,31 @@ public final class CpuCost {
                 process.destroyForcibly();
             }
         }
+    }
+
+    /** Thread groups of the job's JVM, in report order. */
+    static final List<String> GROUPS = List.of(
+            "S3 fetcher (read, gunzip, framing)", "source task (decode)", "dedup task (+ sink writer)",
+            "HTTP client I/O", "checkpoint async", "GC", "JIT", "other");
+
+    /** A thread's group by its (truncated) Linux name. */
+    static String group(String comm) {
+        if (comm.startsWith("Source Data Fet")) {
+            return GROUPS.get(0);
+        } else if (comm.startsWith("Source: ")) {
+            return GROUPS.get(1);
+        } else if (comm.startsWith("Drop repeated") || comm.startsWith("KeyedProcess") || comm.startsWith("Falco k8saudit")) {
+            return GROUPS.get(2);
+        } else if (comm.startsWith("httpclient")) {
+            return GROUPS.get(3);
+        } else if (comm.startsWith("AsyncOperation") || comm.startsWith("jobmanager-io") || comm.startsWith("Checkpoint")) {
+            return GROUPS.get(4);
+        } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+            return GROUPS.get(5);
+        } else if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+            return GROUPS.get(6);
+        }
+        return GROUPS.get(7);
     }
 
     private static void child(String[] args) throws Exception {
@@ -355,6 +504,11 @@ public final class CpuCost {
             }
             case "child-reference": {
                 System.out.println("READY");
+                if (!args[2].equals("-")) {
+                    ReferenceDecode.run(Corpus.load(Paths.get(args[2])), null);
+                }
+                System.out.println("WARM");
+                stdin.readLine();
                 Corpus c = Corpus.load(Paths.get(args[1]));
                 ReferenceDecode r = ReferenceDecode.run(c, null);
                 System.out.println("DONE " + r.events + " " + r.nanos / 1e9);
@@ -364,7 +518,14 @@ public final class CpuCost {
             }
             case "child-job": {
                 System.out.println("READY");
-                long events = job(args[1], URI.create(args[2]), args[3], args[4], List.of(args).subList(5, args.length));
+                List<String> extra = List.of(args).subList(6, args.length);
+                if (!args[5].equals("-")) {
+                    job(args[1], URI.create(args[2]), args[5], args[4], extra);
+                }
+                SEEN.reset();
+                System.out.println("WARM");
+                stdin.readLine();
+                long events = job(args[1], URI.create(args[2]), args[3], args[4], extra);
                 System.out.println("DONE " + events + " " + lastRunSeconds);
                 stdin.readLine();
                 System.exit(0);

@@ -138,7 +138,7 @@ final class AuditEventValidator {
             return fail(DeadLetterReason.TRUNCATED_MESSAGE, "JSON ends early after " + json.length + " bytes");
         } catch (JsonProcessingException e) {
             // Jackson's messages quote the offending text: report the position only.
-            return fail(DeadLetterReason.NOT_AUDIT_EVENT, "invalid JSON at byte " + e.getLocation().getByteOffset());
+            return fail(DeadLetterReason.NOT_AUDIT_EVENT, EnvelopeReader.invalidJson(e));
         } catch (IOException e) {
             return fail(DeadLetterReason.NOT_AUDIT_EVENT, "unreadable JSON: " + e.getClass().getSimpleName());
         }

@@ -75,7 +75,25 @@ final class EnvelopeReader {
         }
     }
 
+    /** CloudWatch Logs' own envelopes, read without Jackson; null leaves the value to Jackson. */
+    private final EnvelopeScanner scanner;
+
+    EnvelopeReader() {
+        this(true);
+    }
+
+    /** {@code scan} false: Jackson only (the tests' reference). */
+    EnvelopeReader(boolean scan) {
+        this.scanner = scan ? new EnvelopeScanner() : null;
+    }
+
     Record read(byte[] json) {
+        if (scanner != null) {
+            Record envelope = scanner.read(json);
+            if (envelope != null) {
+                return envelope;
+            }
+        }
         String messageType = null;
         String logStream = null;
         String logGroup = null;
@@ -130,8 +148,7 @@ final class EnvelopeReader {
             ensureEnd(p);
         } catch (JsonProcessingException e) {
             // Jackson's messages quote the input: the position is all we report.
-            return new Record(Kind.NOT_JSON, null, null, null,
-                    "invalid JSON at byte " + e.getLocation().getByteOffset());
+            return new Record(Kind.NOT_JSON, null, null, null, invalidJson(e));
         } catch (IOException e) {
             return new Record(Kind.NOT_JSON, null, null, null, "unreadable JSON: " + e.getClass().getSimpleName());
         }
@@ -192,6 +209,17 @@ final class EnvelopeReader {
             out[i] = (byte) c;
         }
         return out;
+    }
+
+    /**
+     * "invalid JSON at byte N"; Jackson's limit errors (a number over 1,000 digits, a string over
+     * 20 million characters: StreamConstraintsException) carry no location, and reading it was a
+     * NullPointerException that failed the job on that input again after every restart.
+     */
+    static String invalidJson(JsonProcessingException e) {
+        return e.getLocation() == null
+                ? "invalid JSON (" + e.getClass().getSimpleName() + ")"
+                : "invalid JSON at byte " + e.getLocation().getByteOffset();
     }
 
     private static void ensureEnd(JsonParser p) throws IOException {

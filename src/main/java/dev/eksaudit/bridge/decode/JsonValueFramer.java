@@ -149,18 +149,32 @@ final class JsonValueFramer {
                         broken = true;
                         break;
                     } else {
-                        // An ordinary string byte: skip the ordinary bytes after it eight at a time
-                        // (string bodies are most of an audit log's bytes), then straight to the
-                        // first special one of the word (escaped JSON in a message has one every
-                        // few bytes, so the byte-by-byte walk to it was most of the time).
-                        while (i + 8 < end) {
-                            long m = specialMask((long) LONGS.get(buf, i + 1));
-                            if (m != 0) {
-                                i += Long.numberOfTrailingZeros(m) >>> 3; // the loop's i++ lands on it
+                        // An ordinary string byte: scan the rest of the string eight bytes at a time
+                        // (string bodies are most of an audit log's bytes) to its first unescaped
+                        // quote or control character. Escapes are resolved within the word: the
+                        // escaped JSON of a message has a \" every few bytes, and stopping at each
+                        // was most of the framing time. A run of backslashes goes byte by byte.
+                        int j = i + 1;
+                        boolean esc = false;
+                        while (j + 8 <= end) {
+                            long w = (long) LONGS.get(buf, j);
+                            long backslashes = equalBytes(w, BACKSLASHES);
+                            long ends = equalBytes(w, QUOTES) | controlBytes(w);
+                            if ((backslashes & (backslashes << 8)) != 0 || esc && (backslashes & 0x80L) != 0) {
                                 break;
                             }
-                            i += 8;
+                            long escapedBytes = backslashes << 8 | (esc ? 0x80L : 0);
+                            long stop = ends & ~escapedBytes;
+                            if (stop != 0) {
+                                j += Long.numberOfTrailingZeros(stop) >>> 3;
+                                esc = false;
+                                break;
+                            }
+                            esc = backslashes < 0; // the last byte is a backslash: the next word's first is escaped
+                            j += 8;
                         }
+                        i = j - 1; // the loop's i++ lands on j, escaped or not
+                        escaped = esc;
                     }
                 } else if (c == '"') {
                     inString = true;
@@ -254,29 +268,22 @@ final class JsonValueFramer {
     }
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
     private static final long QUOTES = 0x2222222222222222L;
     private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
-    private static final long TOP3 = 0xe0e0e0e0e0e0e0e0L;
 
-    /** Whether any of eight bytes is a quote, a backslash or a control character (0x00-0x1f). */
-    static boolean special(long w) {
-        return specialMask(w) != 0;
+    private static final long LOWS7 = 0x7f7f7f7f7f7f7f7fL;
+    private static final long CONTROL_LIMIT = 0x6060606060606060L; // 0x80 - 0x20 in each byte
+
+    /** The high bit of exactly each byte of {@code w} that equals the byte repeated in {@code pattern}. */
+    static long equalBytes(long w, long pattern) {
+        long v = w ^ pattern;
+        return ~((v & LOWS7) + LOWS7 | v | LOWS7);
     }
 
-    /**
-     * The high bit of each byte (little-endian: byte k is bits 8k..8k+7) that may be special; 0
-     * when none is. The lowest set bit is exact (the first special byte): a false mark can only
-     * sit above a true one, where a borrow ran on.
-     */
-    static long specialMask(long w) {
-        return zeroBytes(w ^ QUOTES) | zeroBytes(w ^ BACKSLASHES) | zeroBytes(w & TOP3);
-    }
-
-    /** The classic bit trick: non-zero exactly when some byte is zero, its lowest mark exact. */
-    private static long zeroBytes(long v) {
-        return (v - ONES) & ~v & HIGHS;
+    /** The high bit of exactly each byte of {@code w} below 0x20 (no carry crosses a byte). */
+    static long controlBytes(long w) {
+        return ~((w & LOWS7) + CONTROL_LIMIT) & ~w & HIGHS;
     }
 
     private static boolean isWhitespace(int b) {

@@ -2,6 +2,7 @@ package dev.eksaudit.bridge.decode;
 
 import static dev.eksaudit.bridge.decode.DecodeHarness.decode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.eksaudit.bridge.deadletter.DeadLetter;
 import dev.eksaudit.bridge.deadletter.DeadLetterReason;
@@ -148,6 +149,24 @@ class CloudWatchLogsDecoderTest {
         assertThat(letter.offset).isEqualTo(700);
         assertThat(letter.detail).startsWith("logEvents[1] id=37192");
         assertThat(letter.payload).isEqualTo(utf8(bad));
+    }
+
+    /**
+     * Jackson's limit errors (here a bare event with a number of 1,001 digits) carry no location:
+     * a dead letter like any invalid JSON, where reading the location threw and failed the job
+     * on that object again after every restart.
+     */
+    @Test
+    void jacksonLimitErrorsAreDeadLetters() throws Exception {
+        String good = FirehoseFixtures.event("g-1", "ResponseComplete", T);
+        String badEvent = good.replace("\"verb\":\"list\"", "\"verb\":\"list\",\"n\":1" + "0".repeat(1000));
+        assertThat(badEvent).isNotEqualTo(good);
+
+        Decoded d = decode(List.of(value(0, 0, utf8(badEvent)), value(1, 100, utf8(good))));
+
+        assertThat(d.events()).extracting(e -> e.auditId).containsExactly("g-1");
+        assertThat(d.deadLetters()).extracting(l -> l.reason, l -> l.index, l -> l.detail)
+                .containsExactly(tuple("not-json", 0L, "invalid JSON (StreamConstraintsException)"));
     }
 
     @Test
