@@ -50,7 +50,7 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  * <p>{@code mvn -B -Pbench -DskipTests test-compile exec:exec@cpu [-Dbench.args="--quick"]};
  * arguments: {@code --quick} (40 and 160 objects instead of 300 and 1,200), {@code --objects A,B},
  * {@code --stages reference,decode,dedup,job}, {@code --no-warmup} (no warm-up run in each child),
- * {@code --long-warmup} (the warm-up over the larger corpus), {@code --job-jvm "..."} (JVM options
+ * {@code --long-warmup} (the warm-up over the larger corpus), {@code --warmups N} (the warm-up N times), {@code --job-jvm "..."} (JVM options
  * of the job's children), {@code --jfr} (JFR "profile" settings, allocation
  * samples included, on the whole job's larger run: {@code target/bench/cpu-job.jfr}),
  * {@code --job-args "..."}, {@code --out FILE} (default target/bench/cpu-per-event.md).
@@ -72,6 +72,7 @@ public final class CpuCost {
         boolean jfr = false;
         boolean warmup = true;
         boolean longWarmup = false;
+        int warmups = 1;
         List<String> jobArgs = List.of();
         List<String> jobJvm = List.of();
         Path out = WORK.resolve("cpu-per-event.md");
@@ -95,6 +96,9 @@ public final class CpuCost {
                     break;
                 case "--no-warmup":
                     warmup = false;
+                    break;
+                case "--warmups":
+                    warmups = Integer.parseInt(args[++i]);
                     break;
                 case "--job-jvm":
                     jobJvm = List.of(args[++i].trim().split("\\s+"));
@@ -145,7 +149,7 @@ public final class CpuCost {
                     r.objects = n;
                     r.loadBefore = Machine.load();
                     say(stage + ", " + n + " objects (load " + r.loadBefore + ")");
-                    List<String> jvm = new ArrayList<>(List.of("-Xmx3g"));
+                    List<String> jvm = new ArrayList<>(List.of("-Xmx3g", "-Dbench.warmups=" + warmups));
                     if (!stage.equals("reference")) {
                         jvm.addAll(jobJvm);
                     }
@@ -504,7 +508,7 @@ public final class CpuCost {
             }
             case "child-reference": {
                 System.out.println("READY");
-                if (!args[2].equals("-")) {
+                for (int w = 0; w < WARMUPS && !args[2].equals("-"); w++) {
                     ReferenceDecode.run(Corpus.load(Paths.get(args[2])), null);
                 }
                 System.out.println("WARM");
@@ -519,7 +523,7 @@ public final class CpuCost {
             case "child-job": {
                 System.out.println("READY");
                 List<String> extra = List.of(args).subList(6, args.length);
-                if (!args[5].equals("-")) {
+                for (int w = 0; w < WARMUPS && !args[5].equals("-"); w++) {
                     job(args[1], URI.create(args[2]), args[5], args[4], extra);
                 }
                 SEEN.reset();
@@ -537,6 +541,12 @@ public final class CpuCost {
     }
 
     private static double lastRunSeconds;
+    /**
+     * How often a child runs its warm-up before the measured run ({@code --warmups}, default 1). On
+     * 2 busy cores C2 keeps compiling for minutes; several warm-ups get the measured runs close to
+     * the steady state of a job that runs for days, where compilation is long over.
+     */
+    private static final int WARMUPS = Integer.getInteger("bench.warmups", 1);
 
     /** Events the last stage saw in this JVM (the discarding stages). */
     static final LongAdder SEEN = new LongAdder();
