@@ -111,11 +111,31 @@ public final class PipelineFixture {
     }
 
     /** Sum of a counter over every subtask of the job, e.g. the decoder's {@code objectsRead}. */
-    static long counter(InMemoryReporter reporter, JobID job, String name) {
+    public static long counter(InMemoryReporter reporter, JobID job, String name) {
         return reporter.findMetrics(job, name).entrySet().stream()
                 .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof Counter)
                 .mapToLong(e -> ((Counter) e.getValue()).getCount())
                 .sum();
+    }
+
+    /** Sum of a gauge over every subtask of the job, e.g. the reader's {@code objectsBlocked}. */
+    public static long gauge(InMemoryReporter reporter, JobID job, String name) {
+        return reporter.findMetrics(job, name).entrySet().stream()
+                .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof org.apache.flink.metrics.Gauge)
+                .mapToLong(e -> ((Number) ((org.apache.flink.metrics.Gauge<?>) e.getValue()).getValue()).longValue())
+                .sum();
+    }
+
+    /** Polls {@code condition} every 20 ms; fails naming {@code what} once {@code deadline} has passed. */
+    public static void await(String what, java.time.Duration deadline, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + deadline + ": " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** The end-to-end tests' MiniCluster: one TaskManager with two slots, so parallelism 2 fits. */

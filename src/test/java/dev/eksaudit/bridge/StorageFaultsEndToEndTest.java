@@ -25,7 +25,6 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -314,20 +313,11 @@ class StorageFaultsEndToEndTest {
     }
 
     private static long gaugeSum(JobID job, String name) {
-        return METRICS.findMetrics(job, name).entrySet().stream()
-                .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof Gauge)
-                .mapToLong(e -> ((Number) ((Gauge<?>) e.getValue()).getValue()).longValue())
-                .sum();
+        return PipelineFixture.gauge(METRICS, job, name);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + DEADLINE + ": " + what);
-            }
-            Thread.sleep(20);
-        }
+        PipelineFixture.await(what, DEADLINE, condition);
     }
 
     private List<JsonNode> deadLetters() throws Exception {

@@ -105,19 +105,7 @@ public final class ProgressRecord {
 
     /** @throws IOException with a reason, when the bytes are no record of a version this reads */
     static ProgressRecord fromJson(byte[] json) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new IOException("not JSON (" + e.getMessage() + ")");
-        }
-        if (root == null || !FORMAT.equals(root.path("format").asText())) {
-            throw new IOException("not a progress record (no \"format\": \"" + FORMAT + "\")");
-        }
-        int version = root.path("version").asInt(-1);
-        if (version != VERSION) {
-            throw new IOException("record version " + version + ", this bridge reads version " + VERSION);
-        }
+        JsonNode root = root(json, FORMAT, VERSION);
         Map<String, DiscoveryState.PathState> paths = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> fields = required(root, "paths").fields();
         while (fields.hasNext()) {
@@ -142,6 +130,28 @@ public final class ProgressRecord {
         }
         return new ProgressRecord(required(root, "checkpointId").asLong(), instant(required(root, "writtenAt").asText()),
                 root.path("flinkVersion").asText("unknown"), new DiscoveryState(paths, reread));
+    }
+
+    /**
+     * The parsed file, once it names {@code format} and {@code version}.
+     *
+     * @throws IOException with a reason that names neither the content nor a value (it is logged)
+     */
+    static JsonNode root(byte[] json, String format, int version) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IOException("not JSON (" + e.getClass().getSimpleName() + ")");
+        }
+        if (root == null || !format.equals(root.path("format").asText())) {
+            throw new IOException("not an " + format + " (no \"format\": \"" + format + "\")");
+        }
+        int found = root.path("version").asInt(-1);
+        if (found != version) {
+            throw new IOException(format + " version " + found + ", this bridge reads version " + version);
+        }
+        return root;
     }
 
     /** A whole-object split, with the id every split of the bridge has: the object's path. */

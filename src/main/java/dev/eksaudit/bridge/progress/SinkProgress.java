@@ -76,15 +76,7 @@ public final class SinkProgress {
     }
 
     static SinkProgress fromJson(byte[] json) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new IOException("not JSON (" + e.getMessage() + ")");
-        }
-        if (root == null || !FORMAT.equals(root.path("format").asText()) || root.path("version").asInt(-1) != VERSION) {
-            throw new IOException("not a sink progress part of version " + VERSION);
-        }
+        JsonNode root = ProgressRecord.root(json, FORMAT, VERSION);
         Set<String> undelivered = new TreeSet<>();
         root.path("undelivered").forEach(n -> undelivered.add(n.asText()));
         return new SinkProgress(root.path("checkpointId").asLong(-1), root.path("subtask").asInt(-1),

@@ -23,8 +23,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -154,26 +152,14 @@ class ProgressRecordEndToEndTest {
     }
 
     private static long counter(JobID job, String name) {
-        return METRICS.findMetrics(job, name).entrySet().stream()
-                .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof Counter)
-                .mapToLong(e -> ((Counter) e.getValue()).getCount())
-                .sum();
+        return PipelineFixture.counter(METRICS, job, name);
     }
 
     private static long gauge(JobID job, String name) {
-        return METRICS.findMetrics(job, name).entrySet().stream()
-                .filter(e -> e.getKey().endsWith("." + name) && e.getValue() instanceof Gauge)
-                .mapToLong(e -> ((Number) ((Gauge<?>) e.getValue()).getValue()).longValue())
-                .sum();
+        return PipelineFixture.gauge(METRICS, job, name);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + DEADLINE + ": " + what);
-            }
-            Thread.sleep(20);
-        }
+        PipelineFixture.await(what, DEADLINE, condition);
     }
 }

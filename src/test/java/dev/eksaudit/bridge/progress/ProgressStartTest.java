@@ -111,7 +111,7 @@ class ProgressStartTest {
         files().writeSinkPart(new SinkProgress(2, 0, 1, Set.of(), 0));
         assertThatThrownBy(() -> ProgressStart.load(dir.toUri().toString()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageEndingWith("progress-2.json cannot be used: not a progress record (no \"format\": "
+                .hasMessageEndingWith("progress-2.json cannot be used: not an eks-audit-bridge progress record (no \"format\": "
                         + "\"eks-audit-bridge progress record\")");
     }
 
