@@ -77,7 +77,7 @@ public final class BridgeOptions {
     public static final ConfigOption<String> INPUT_PROGRESS_PATH = key("input.progress-path")
             .stringType()
             .noDefaultValue()
-            .withDescription("Continuous mode: a folder (s3://bucket/prefix/ or file:///abs/dir/) where every completed "
+            .withDescription("Continuous mode: a folder (s3://bucket/prefix/ or file:///abs/dir/) where every "
                     + "checkpoint and savepoint leaves a small portable JSON record of what was read, for a job of "
                     + "another Flink version to start from with input.start-from. One job per folder.");
 

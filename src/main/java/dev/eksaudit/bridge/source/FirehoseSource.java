@@ -411,7 +411,7 @@ public final class FirehoseSource
             return this;
         }
 
-        /** {@code input.progress-path}: where a progress record of every completed checkpoint goes; null for none. */
+        /** {@code input.progress-path}: where every checkpoint leaves its progress record; null for none. */
         public Builder setProgressPath(@Nullable String progressPath) {
             this.progressPath = progressPath;
             return this;

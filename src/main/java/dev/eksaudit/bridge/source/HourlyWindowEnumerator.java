@@ -101,7 +101,7 @@ public final class HourlyWindowEnumerator
         this(context, lister, discoveryInterval, paths, pending, null);
     }
 
-    /** @param progress writes a progress record of every completed checkpoint; null for none */
+    /** @param progress writes the progress record of every checkpoint while it is taken; null for none */
     HourlyWindowEnumerator(
             SplitEnumeratorContext<FileSourceSplit> context,
             ObjectLister lister,
