@@ -414,7 +414,7 @@ final class EnvelopeScanner {
     /** The next byte after whitespace (pos left on it), or -1 at the end. */
     private int peekAfterWhitespace() {
         skipWhitespace();
-        return pos < in.length ? in[pos] : -1;
+        return pos < in.length ? in[pos] & 0xff : -1;
     }
 
     private static boolean isWhitespace(int c) {

@@ -118,6 +118,18 @@ class EnvelopeScannerTest {
     }
 
     @Test
+    void aByteOver0x7fAfterTheEnvelopeIsContentAfterIt() {
+        // 0xff read as a signed byte is -1, which the scanner used for "end of input": it took the
+        // envelope where Jackson finds content after the value.
+        byte[] envelope = FirehoseFixtures.dataMessage("kube-apiserver-audit-1", List.of("{}"), 7);
+        byte[] trailing = java.util.Arrays.copyOf(envelope, envelope.length + 1);
+        trailing[envelope.length] = (byte) 0xff;
+        assertThat(new EnvelopeScanner().read(trailing)).isNull();
+        assertThat(describe(new EnvelopeReader().read(trailing))).isEqualTo(describe(new EnvelopeReader(false).read(trailing)));
+        assertThat(new EnvelopeReader().read(trailing).kind).isEqualTo(EnvelopeReader.Kind.NOT_JSON);
+    }
+
+    @Test
     void overJacksonsLengthLimitsItLeavesTheValueToJackson() {
         String message = "{\"kind\":\"Event\",\"requestURI\":\"" + "x".repeat(100) + "\"}"; // the longest string
         byte[] envelope = FirehoseFixtures.dataMessage("kube-apiserver-audit-1", List.of(message), 7);
