@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * The decoder's hot loops that issue 14 changed, one object of 500 corpus-like events each:
  * framing (layout c: envelopes, i.e. escaped JSON in strings; layout d: bare events), envelopes to
- * message bytes, and the stageTimestamp check. {@code mvn -B -Pbench -DskipTests test-compile
+ * message bytes, the validator's check of each event (with the event scanner and with Jackson only)
+ * and the stageTimestamp check. {@code mvn -B -Pbench -DskipTests test-compile
  * exec:exec@jmh-hot}; score in operations per second (an operation is one object, or one timestamp).
  */
 @State(Scope.Benchmark)
@@ -34,6 +35,7 @@ public class HotLoopsJmh {
 
     private byte[] object;
     private byte[] envelopes;
+    private List<byte[]> eventBytes;
 
     @Setup
     public void setup() {
@@ -44,6 +46,10 @@ public class HotLoopsJmh {
         }
         object = FirehoseFixtures.object(Layout.valueOf(layout), events);
         envelopes = FirehoseFixtures.object(Layout.ENVELOPES, events);
+        eventBytes = new ArrayList<>();
+        for (String e : events) {
+            eventBytes.add(e.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     @Benchmark
@@ -54,6 +60,18 @@ public class HotLoopsJmh {
     @Benchmark
     public long envelopesToMessages() throws IOException {
         return DecodeHotLoops.messages(envelopes);
+    }
+
+    /** The validator's check of an object's 500 events, as the decoder runs it. */
+    @Benchmark
+    public long validate() {
+        return DecodeHotLoops.validate(eventBytes, true);
+    }
+
+    /** The same with Jackson's token stream only (how it was before the event scanner). */
+    @Benchmark
+    public long validateJackson() {
+        return DecodeHotLoops.validate(eventBytes, false);
     }
 
     @Benchmark

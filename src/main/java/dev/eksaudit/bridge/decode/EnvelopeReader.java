@@ -77,6 +77,8 @@ final class EnvelopeReader {
 
     /** CloudWatch Logs' own envelopes, read without Jackson; null leaves the value to Jackson. */
     private final EnvelopeScanner scanner;
+    /** Bare events (layout d), read without Jackson; null leaves the value to Jackson. */
+    private final EventScanner events;
 
     EnvelopeReader() {
         this(true);
@@ -85,6 +87,7 @@ final class EnvelopeReader {
     /** {@code scan} false: Jackson only (the tests' reference). */
     EnvelopeReader(boolean scan) {
         this.scanner = scan ? new EnvelopeScanner() : null;
+        this.events = scan ? new EventScanner() : null;
     }
 
     Record read(byte[] json) {
@@ -92,6 +95,10 @@ final class EnvelopeReader {
             Record envelope = scanner.read(json);
             if (envelope != null) {
                 return envelope;
+            }
+            AuditEventValidator.Fields event = events.read(json);
+            if (event != null && events.sawEventField()) {
+                return new Record(Kind.EVENT, null, null, null, null, event);
             }
         }
         String messageType = null;
