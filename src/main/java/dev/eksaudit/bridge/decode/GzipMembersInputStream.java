@@ -2,33 +2,63 @@ package dev.eksaudit.bridge.decode;
 
 import dev.eksaudit.bridge.deadletter.DeadLetterReason;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
- * Every member of a (multi-member) gzip stream, one member at a time.
+ * Every member of a (multi-member) gzip stream, one member at a time, on one {@link Inflater}.
  *
- * <p>Members are opened one by one (rather than with commons-compress's concatenated mode) for two
- * reasons: the JDK's GZIPInputStream stops after the first member when {@code available()} is 0,
- * and a member's end is the only point where its CRC says its bytes are genuine. When this layer
- * holds the JSON itself (not yet another gzip layer), a member's bytes are held back until its CRC
- * is checked, up to {@code verifyLimit} bytes: a corrupt CloudWatch Logs record then becomes a
- * dead letter instead of a fabricated audit event. A record cut short loses only its own member.
+ * <p>Members are read one by one because a member's end is the only point where its CRC says its
+ * bytes are genuine (the JDK's GZIPInputStream also stops after the first member when
+ * {@code available()} is 0). When this layer holds the JSON itself (not yet another gzip layer), a
+ * member's bytes are held back until its CRC is checked, up to {@code verifyLimit} bytes: a corrupt
+ * CloudWatch Logs record then becomes a dead letter instead of a fabricated audit event. A record
+ * cut short loses only its own member.
+ *
+ * <p>A Firehose object holds one member per CloudWatch Logs record (about three audit events), so
+ * the RFC 1952 header and trailer are read here, from this class's own input buffer, and the one
+ * raw-deflate Inflater is {@link Inflater#reset() reset} between members: no native Inflater per
+ * member, and no mark/reset on the stream below (the bytes the Inflater did not consume are the
+ * trailer and the next member). Header and trailer checks, and their messages, are those of
+ * commons-compress's GzipCompressorInputStream, which this class replaced.
  *
  * <p>Errors come out as {@link MalformedObjectException} ({@code truncated-gzip} or
  * {@code bad-gzip}); storage errors ({@link ObjectReadException}) pass through untouched.
+ * {@link #close()} ends the Inflater (native memory) and closes the stream below.
  */
 final class GzipMembersInputStream extends InputStream {
     private static final int CHUNK = 64 * 1024;
+    /** Compressed bytes read from below at once. */
+    private static final int INPUT = 64 * 1024;
 
-    /** Mark-supporting, so commons-compress can hand back the bytes after a member's trailer. */
+    // RFC 1952 2.3.1 header flags.
+    private static final int FHCRC = 0x02;
+    private static final int FEXTRA = 0x04;
+    private static final int FNAME = 0x08;
+    private static final int FCOMMENT = 0x10;
+    private static final int FRESERVED = 0xe0;
+
     private final InputStream in;
     private final int verifyLimit;
+    private final Inflater inflater;
+    private final CRC32 crc = new CRC32();
 
-    private GzipCompressorInputStream member;
+    /** Compressed bytes; input[inPos, inLimit) are not yet used (when no member data is being inflated). */
+    private final byte[] input = new byte[INPUT];
+    private int inPos;
+    private int inLimit;
+
+    /** A member's header was read and its trailer not yet. */
+    private boolean inMember;
+    /** The current member's trailer was checked: its reads answer -1 until the next member starts. */
+    private boolean memberEnded;
+    /** Bytes inflated in the current readMember call (handed out before a truncation). */
+    private int produced;
+
     private int members;
     /** null until the first bytes show whether this layer holds more gzip (stream) or JSON (hold back). */
     private Boolean holdBack;
@@ -39,13 +69,13 @@ final class GzipMembersInputStream extends InputStream {
     private byte[] buf = new byte[CHUNK];
     private int pos;
     private int count;
+    private final byte[] one = new byte[1];
 
-    GzipMembersInputStream(InputStream markSupporting, int verifyLimit) {
-        if (!markSupporting.markSupported()) {
-            throw new IllegalArgumentException("needs a stream that supports mark/reset");
-        }
-        this.in = new NonClosing(markSupporting);
+    /** @param inflater a raw-deflate ({@code nowrap}) Inflater this stream owns and ends on close */
+    GzipMembersInputStream(InputStream in, int verifyLimit, Inflater inflater) {
+        this.in = in;
         this.verifyLimit = Math.max(CHUNK, verifyLimit);
+        this.inflater = inflater;
     }
 
     /** Members seen so far, for logs. */
@@ -55,7 +85,6 @@ final class GzipMembersInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }
@@ -82,7 +111,7 @@ final class GzipMembersInputStream extends InputStream {
         pos = 0;
         count = 0;
         while (true) {
-            if (member == null) {
+            if (!inMember) {
                 if (!startMember()) {
                     finished = true;
                     return;
@@ -98,7 +127,7 @@ final class GzipMembersInputStream extends InputStream {
             }
             int n = readMember(buf, count, buf.length - count);
             if (n < 0) {
-                endMember();
+                inMember = false;
                 if (holdBack == null) {
                     holdBack = Boolean.TRUE;
                 }
@@ -117,24 +146,101 @@ final class GzipMembersInputStream extends InputStream {
         }
     }
 
+    /** Reads the next member's header; false at the end of the stream. */
     private boolean startMember() throws IOException {
-        in.mark(2);
-        int b0 = in.read();
-        int b1 = b0 < 0 ? -1 : in.read();
-        in.reset();
+        int b0 = nextByte();
         if (b0 < 0) {
             return false;
         }
+        int b1 = nextByte();
         if (b0 != 0x1f || b1 != 0x8b) {
             throw new MalformedObjectException(
                     DeadLetterReason.BAD_GZIP, "bytes after gzip member " + members + " are not gzip");
         }
         try {
-            member = new GzipCompressorInputStream(in, false);
+            readHeaderAfterMagic();
         } catch (IOException e) {
             throw classify(e, "header");
         }
+        inflater.reset();
+        crc.reset();
+        memberEnded = false;
+        inMember = true;
         members++;
+        return true;
+    }
+
+    /** RFC 1952 2.3: the fields are skipped; FHCRC is not verified (commons-compress did not either). */
+    private void readHeaderAfterMagic() throws IOException {
+        int method = headerByte();
+        if (method != 8) {
+            throw new IOException("Unsupported compression method " + method + " in the .gz header");
+        }
+        int flags = headerByte();
+        if ((flags & FRESERVED) != 0) {
+            throw new IOException("Reserved flags are set in the .gz header");
+        }
+        skip(6); // MTIME, XFL, OS
+        if ((flags & FEXTRA) != 0) {
+            int xlen = headerByte();
+            xlen |= headerByte() << 8;
+            skip(xlen);
+        }
+        if ((flags & FNAME) != 0) {
+            skipToNul();
+        }
+        if ((flags & FCOMMENT) != 0) {
+            skipToNul();
+        }
+        if ((flags & FHCRC) != 0) {
+            skip(2);
+        }
+    }
+
+    private void skip(int n) throws IOException {
+        while (n > 0) {
+            if (inPos >= inLimit && !refill()) {
+                throw new EOFException();
+            }
+            int k = Math.min(n, inLimit - inPos);
+            inPos += k;
+            n -= k;
+        }
+    }
+
+    private void skipToNul() throws IOException {
+        while (headerByte() != 0) {
+            // the field's bytes
+        }
+    }
+
+    private int headerByte() throws IOException {
+        int b = nextByte();
+        if (b < 0) {
+            throw new EOFException();
+        }
+        return b;
+    }
+
+    /** The next unused input byte, or -1 at the end of the stream below. */
+    private int nextByte() throws IOException {
+        if (inPos >= inLimit && !refill()) {
+            return -1;
+        }
+        return input[inPos++] & 0xff;
+    }
+
+    /** Reads more input (only when all of it was used); false at the end of the stream below. */
+    private boolean refill() throws IOException {
+        int n;
+        do {
+            n = in.read(input, 0, input.length);
+        } while (n == 0);
+        if (n < 0) {
+            return false;
+        }
+        inPos = 0;
+        inLimit = n;
         return true;
     }
 
@@ -142,62 +248,92 @@ final class GzipMembersInputStream extends InputStream {
         if (pendingFailure != null) {
             throw pendingFailure;
         }
-        long before = member.getBytesRead();
+        produced = 0;
         try {
-            return member.read(b, off, len);
+            return inflateMember(b, off, len);
         } catch (IOException e) {
             IOException failure = classify(e, "data");
-            // commons-compress drops what it inflated in the failing call; its counter still knows.
-            // Hand those bytes out first, so a cut in an outer layer keeps the inner members before it.
-            long produced = member.getBytesRead() - before;
+            // Hand out what this call inflated before a cut, so a cut in an outer layer keeps the
+            // inner members before it.
             if (produced > 0 && failure instanceof MalformedObjectException
                     && ((MalformedObjectException) failure).reason() == DeadLetterReason.TRUNCATED_GZIP) {
                 pendingFailure = failure;
-                return (int) produced;
+                return produced;
             }
             throw failure;
         }
     }
 
-    private void endMember() {
-        try {
-            member.close();
-        } catch (IOException ignored) {
-            // Only releases the Inflater; the shared stream is shielded from close.
+    /** Inflates until len bytes or the member's end (trailer checked); -1 once the member has ended. */
+    private int inflateMember(byte[] b, int off, int len) throws IOException {
+        if (memberEnded) {
+            return -1;
         }
-        member = null;
+        int size = 0;
+        while (len > 0) {
+            if (inflater.needsInput()) {
+                if (inPos >= inLimit && !refill()) {
+                    throw new EOFException();
+                }
+                inflater.setInput(input, inPos, inLimit - inPos);
+                // The Inflater owns these bytes now; what it leaves is getRemaining() at the end.
+                inPos = inLimit;
+            }
+            int n;
+            try {
+                n = inflater.inflate(b, off, len);
+            } catch (DataFormatException e) {
+                throw new IOException("Gzip-compressed data is corrupt");
+            }
+            crc.update(b, off, n);
+            off += n;
+            len -= n;
+            size += n;
+            produced += n;
+            if (inflater.finished()) {
+                // The bytes the Inflater did not consume start the trailer, then the next member.
+                inPos = inLimit - inflater.getRemaining();
+                if (readIntLe() != crc.getValue()) {
+                    throw new IOException("Gzip-compressed data is corrupt (CRC32 error)");
+                }
+                if (readIntLe() != (inflater.getBytesWritten() & 0xffffffffL)) {
+                    throw new IOException("Gzip-compressed data is corrupt(uncompressed size mismatch)");
+                }
+                memberEnded = true;
+                return size == 0 ? -1 : size;
+            }
+        }
+        return size;
+    }
+
+    private long readIntLe() throws IOException {
+        long v = 0;
+        for (int i = 0; i < 4; i++) {
+            v |= (long) headerByte() << (8 * i);
+        }
+        return v;
     }
 
     private IOException classify(IOException e, String where) {
         if (e instanceof ObjectReadException || e instanceof MalformedObjectException) {
             return e;
         }
+        int member = members + (where.equals("header") ? 1 : 0);
         if (e instanceof EOFException) {
             return new MalformedObjectException(
-                    DeadLetterReason.TRUNCATED_GZIP, "gzip member " + (members + (where.equals("header") ? 1 : 0))
-                            + " ends early (" + where + ")");
+                    DeadLetterReason.TRUNCATED_GZIP, "gzip member " + member + " ends early (" + where + ")");
         }
-        // commons-compress messages are fixed texts ("corrupt", "CRC32 error"), never data.
+        // The messages are fixed texts ("corrupt", "CRC32 error") or a number of the header, never data.
         return new MalformedObjectException(
-                DeadLetterReason.BAD_GZIP, "gzip member " + (members + (where.equals("header") ? 1 : 0))
-                        + " does not inflate: " + e.getMessage());
+                DeadLetterReason.BAD_GZIP, "gzip member " + member + " does not inflate: " + e.getMessage());
     }
 
     @Override
     public void close() throws IOException {
-        if (member != null) {
-            endMember();
+        try {
+            inflater.end();
+        } finally {
+            in.close();
         }
-        in.close();
-    }
-
-    /** Keeps commons-compress from closing the shared stream when a member ends. */
-    private static final class NonClosing extends FilterInputStream {
-        NonClosing(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public void close() {}
     }
 }

@@ -106,7 +106,7 @@ class FirehoseObjectFormatTest {
 
     @Test
     void theJdkGzipStreamIsNotTrustedWithManyMembers() throws Exception {
-        // Documents why commons-compress reads members here: on a Flink local stream (available()
+        // Documents why GzipMembersInputStream reads members itself: on a Flink local stream (available()
         // may be 0) the JDK may stop early. Whatever it does, the format must read all of them.
         List<byte[]> envelopes = FirehoseFixtures.envelopes(FirehoseFixtures.events(3_000));
         byte[] object = FirehoseFixtures.gzipMembers(envelopes);
