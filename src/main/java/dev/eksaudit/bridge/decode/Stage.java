@@ -12,16 +12,22 @@ public enum Stage {
         return 1 << ordinal();
     }
 
-    /** The stage with this exact name, or {@code null}. */
+    /** The stage with this exact name, or {@code null}. Once per event: no copy of values(). */
     public static Stage parse(String name) {
         if (name == null) {
             return null;
         }
-        for (Stage s : values()) {
-            if (s.name().equals(name)) {
-                return s;
-            }
+        switch (name) {
+            case "RequestReceived":
+                return RequestReceived;
+            case "ResponseStarted":
+                return ResponseStarted;
+            case "ResponseComplete":
+                return ResponseComplete;
+            case "Panic":
+                return Panic;
+            default:
+                return null;
         }
-        return null;
     }
 }
