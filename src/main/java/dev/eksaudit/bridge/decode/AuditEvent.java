@@ -17,8 +17,17 @@ public class AuditEvent {
     public long stageTimestampMillis;
     /** Where it came from, for dead letters and logs. */
     public String objectKey;
-    /** The event's JSON, UTF-8, as received (plus {@code annotations.cluster_name} when tagged). */
+    /** The event's JSON, UTF-8, as received; see {@link #falcoJson()} for what Falco gets. */
     public byte[] json;
+    /**
+     * Where {@code annotations.cluster_name} goes into {@link #json}, or -1 when the event is
+     * forwarded as it is: {@link #spliceCut} bytes there are replaced by {@link #splice}. The sink
+     * splices while it copies the event into a request body, so the event is not copied for it here.
+     */
+    public int spliceAt = -1;
+    public int spliceCut;
+    /** Shared by the events of one cluster and place; never modified. */
+    public byte[] splice;
     /**
      * The cluster it belongs to (its {@code annotations.cluster_name}, or the name the bridge
      * resolved), for per-cluster metrics; null when unknown.
@@ -35,6 +44,20 @@ public class AuditEvent {
         this.json = json;
     }
 
+    /** The bytes Falco gets: {@link #json} with the cluster name spliced in (a copy when tagged). */
+    public byte[] falcoJson() {
+        return spliceAt < 0 ? json : spliced(json, spliceAt, spliceCut, splice);
+    }
+
+    /** {@code json} with {@code cut} bytes at {@code at} replaced by {@code insert}. */
+    public static byte[] spliced(byte[] json, int at, int cut, byte[] insert) {
+        byte[] out = new byte[json.length - cut + insert.length];
+        System.arraycopy(json, 0, out, 0, at);
+        System.arraycopy(insert, 0, out, at, insert.length);
+        System.arraycopy(json, at + cut, out, at + insert.length, json.length - at - cut);
+        return out;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof AuditEvent)) {
@@ -46,7 +69,7 @@ public class AuditEvent {
                 && Objects.equals(stage, e.stage)
                 && Objects.equals(objectKey, e.objectKey)
                 && Objects.equals(cluster, e.cluster)
-                && Arrays.equals(json, e.json);
+                && Arrays.equals(falcoJson(), e.falcoJson());
     }
 
     @Override

@@ -53,7 +53,7 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     private transient Map<DeadLetterReason, LongCounter> deadLetterTotals;
     private transient Counter eventsWithoutCluster;
     private transient MetricGroup metrics;
-    /** Per cluster name: its eventsDecoded counter and its name as a JSON string literal. */
+    /** Per cluster name: its eventsDecoded counter and what its name inserts into an event. */
     private transient Map<String, Cluster> byCluster;
     private transient long logWindowStart;
     private transient int loggedInWindow;
@@ -184,16 +184,20 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
                         envelope == null ? null : envelope.logGroup, envelope == null ? null : envelope.owner);
         Cluster cluster = name == null ? null : cluster(name);
         if (cluster != null && clusters.tagging && !place.hasClusterName) {
-            byte[] tagged = ClusterTagger.tag(json, place, cluster.quoted);
-            if (tagged == null) {
+            ClusterTagger.Splice splice = ClusterTagger.Splice.of(place, cluster.inserts);
+            if (splice == null) {
                 cluster = null; // annotations is neither an object nor null: left as it is
-            } else if (tagged.length > maxEventBytes) {
-                String detail = "event of " + tagged.length + " bytes with annotations.cluster_name is over " + maxEventBytes;
+            } else if (splice.length(json) > maxEventBytes) {
+                String detail = "event of " + splice.length(json) + " bytes with annotations.cluster_name is over "
+                        + maxEventBytes;
                 deadLetter(ctx, letter(DeadLetterReason.OVERSIZE, record,
                         logEvent == null ? detail : logEvent.describe() + ": " + detail, json));
                 return;
             } else {
-                event.json = tagged;
+                // Spliced by the sink as it copies the event into a request body.
+                event.spliceAt = splice.at;
+                event.spliceCut = splice.cut;
+                event.splice = splice.insert;
             }
         }
         eventsDecoded.inc();
@@ -230,7 +234,8 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
     private Cluster cluster(String name) {
         Cluster c = byCluster.get(name);
         if (c == null) {
-            c = new Cluster(name, ClusterTagger.quote(name), metrics.addGroup("cluster", name).counter("eventsDecoded"));
+            c = new Cluster(name, new ClusterTagger.Inserts(ClusterTagger.quote(name)),
+                    metrics.addGroup("cluster", name).counter("eventsDecoded"));
             byCluster.put(name, c);
         }
         return c;
@@ -238,12 +243,12 @@ public class CloudWatchLogsDecoder extends ProcessFunction<ObjectRecord, AuditEv
 
     private static final class Cluster {
         final String name;
-        final byte[] quoted;
+        final ClusterTagger.Inserts inserts;
         final Counter eventsDecoded;
 
-        Cluster(String name, byte[] quoted, Counter eventsDecoded) {
+        Cluster(String name, ClusterTagger.Inserts inserts, Counter eventsDecoded) {
             this.name = name;
-            this.quoted = quoted;
+            this.inserts = inserts;
             this.eventsDecoded = eventsDecoded;
         }
     }

@@ -108,23 +108,72 @@ public final class ClusterTagger {
      * {@link Place#hasClusterName} first: an existing name is kept.
      */
     static byte[] tag(byte[] json, Place place, byte[] quotedName) {
-        if (place.annotations == JsonToken.START_OBJECT) {
-            // {"cluster_name":"x", + existing members  /  {"cluster_name":"x"}
-            int at = (int) place.annotationsAt + 1;
-            boolean comma = place.annotationMembers > 0;
-            return splice(json, at, at, MEMBER, quotedName, comma ? new byte[] {','} : new byte[0]);
+        Splice splice = Splice.of(place, new Inserts(quotedName));
+        return splice == null ? null : splice.apply(json);
+    }
+
+    /**
+     * Where and what to splice for one event: {@code cut} bytes at {@code at} replaced by
+     * {@code insert}. Carried with the event to the sink, which splices while it copies the event
+     * into a request body anyway: the decoder's own copy of every tagged event is saved.
+     */
+    static final class Splice {
+        final int at;
+        final int cut;
+        final byte[] insert;
+
+        private Splice(int at, int cut, byte[] insert) {
+            this.at = at;
+            this.cut = cut;
+            this.insert = insert;
         }
-        if (place.annotations == JsonToken.VALUE_NULL) {
-            // "annotations":null -> "annotations":{"cluster_name":"x"}
-            int at = (int) place.annotationsAt;
-            return splice(json, at, at + 4, new byte[] {'{'}, MEMBER, quotedName, new byte[] {'}'});
+
+        /** The splice for the place the validator found, or null when annotations cannot take a member. */
+        static Splice of(Place place, Inserts inserts) {
+            if (place.annotations == JsonToken.START_OBJECT) {
+                // {"cluster_name":"x", + existing members  /  {"cluster_name":"x"}
+                return new Splice((int) place.annotationsAt + 1, 0,
+                        place.annotationMembers > 0 ? inserts.beforeMembers : inserts.alone);
+            }
+            if (place.annotations == JsonToken.VALUE_NULL) {
+                // "annotations":null -> "annotations":{"cluster_name":"x"}
+                return new Splice((int) place.annotationsAt, 4, inserts.replacingNull);
+            }
+            if (place.annotations != null || place.closeAt < 0) {
+                return null;
+            }
+            return new Splice((int) place.closeAt, 0, place.members > 0 ? inserts.afterMembers : inserts.asOnlyMember);
         }
-        if (place.annotations != null || place.closeAt < 0) {
-            return null;
+
+        /** The length of {@code json} once spliced. */
+        int length(byte[] json) {
+            return json.length - cut + insert.length;
         }
-        int at = (int) place.closeAt;
-        byte[] comma = place.members > 0 ? new byte[] {','} : new byte[0];
-        return splice(json, at, at, comma, OBJECT_START, MEMBER, quotedName, new byte[] {'}'});
+
+        byte[] apply(byte[] json) {
+            return splice(json, at, at + cut, insert);
+        }
+    }
+
+    /** What a cluster's name inserts, in each of the places it can go; made once per cluster. */
+    static final class Inserts {
+        final byte[] beforeMembers;
+        final byte[] alone;
+        final byte[] replacingNull;
+        final byte[] afterMembers;
+        final byte[] asOnlyMember;
+
+        Inserts(byte[] quotedName) {
+            beforeMembers = concat(MEMBER, quotedName, new byte[] {','});
+            alone = concat(MEMBER, quotedName);
+            replacingNull = concat(new byte[] {'{'}, MEMBER, quotedName, new byte[] {'}'});
+            afterMembers = concat(new byte[] {','}, OBJECT_START, MEMBER, quotedName, new byte[] {'}'});
+            asOnlyMember = concat(OBJECT_START, MEMBER, quotedName, new byte[] {'}'});
+        }
+
+        private static byte[] concat(byte[]... parts) {
+            return splice(new byte[0], 0, 0, parts);
+        }
     }
 
     /** {@code json} with bytes {@code [from, to)} replaced by {@code parts}. */

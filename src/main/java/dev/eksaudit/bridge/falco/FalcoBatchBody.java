@@ -21,7 +21,7 @@ final class FalcoBatchBody {
     static byte[] build(List<FalcoRequestEntry> entries) {
         long size = overhead(entries.size());
         for (FalcoRequestEntry e : entries) {
-            size += e.json().length;
+            size += e.length();
         }
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("batch of " + size + " bytes cannot be one request body");
@@ -32,7 +32,7 @@ final class FalcoBatchBody {
             if (i > 0) {
                 body[pos++] = ',';
             }
-            pos = copy(entries.get(i).json(), body, pos);
+            pos = entries.get(i).writeTo(body, pos);
         }
         copy(TAIL, body, pos);
         return body;

@@ -28,6 +28,14 @@ public final class FalcoRequestEntry implements Serializable {
      * state serializer reads it back from the event's {@code annotations.cluster_name}.
      */
     private final String cluster;
+    /**
+     * {@code annotations.cluster_name} still to splice into {@link #json} (see
+     * {@link AuditEvent#spliceAt}), -1 for none. Not in the checkpointed state either: the state
+     * serializer writes the spliced bytes, so restored entries carry them whole.
+     */
+    private final int spliceAt;
+    private final int spliceCut;
+    private final byte[] splice;
 
     public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts) {
         this(auditId, stage, objectKey, json, attempts, 0L);
@@ -40,6 +48,14 @@ public final class FalcoRequestEntry implements Serializable {
 
     public FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts,
             long stageTimestampMillis, String cluster) {
+        this(auditId, stage, objectKey, json, attempts, stageTimestampMillis, cluster, -1, 0, null);
+    }
+
+    private FalcoRequestEntry(String auditId, String stage, String objectKey, byte[] json, int attempts,
+            long stageTimestampMillis, String cluster, int spliceAt, int spliceCut, byte[] splice) {
+        this.spliceAt = spliceAt;
+        this.spliceCut = spliceCut;
+        this.splice = splice;
         this.auditId = auditId;
         this.stage = stage;
         this.objectKey = objectKey;
@@ -51,7 +67,7 @@ public final class FalcoRequestEntry implements Serializable {
 
     public static FalcoRequestEntry of(AuditEvent event) {
         return new FalcoRequestEntry(event.auditId, event.stage, event.objectKey, event.json, 0, event.stageTimestampMillis,
-                event.cluster);
+                event.cluster, event.spliceAt, event.spliceCut, event.splice);
     }
 
     /** The event's stageTimestamp in epoch milliseconds, or 0 if unknown (restored from a checkpoint). */
@@ -76,9 +92,30 @@ public final class FalcoRequestEntry implements Serializable {
         return objectKey;
     }
 
-    /** The event's exact JSON; not copied (entries are never mutated). */
+    /**
+     * The event's exact JSON as Falco gets it; not copied (entries are never mutated) unless the
+     * cluster name is still to be spliced in. The request body uses {@link #length} and {@link #writeTo}.
+     */
     public byte[] json() {
-        return json;
+        return spliceAt < 0 ? json : AuditEvent.spliced(json, spliceAt, spliceCut, splice);
+    }
+
+    /** The length of {@link #json()}. */
+    public int length() {
+        return spliceAt < 0 ? json.length : json.length - spliceCut + splice.length;
+    }
+
+    /** Copies {@link #json()} into {@code to} at {@code at}; returns the position after it. */
+    int writeTo(byte[] to, int at) {
+        if (spliceAt < 0) {
+            System.arraycopy(json, 0, to, at, json.length);
+            return at + json.length;
+        }
+        System.arraycopy(json, 0, to, at, spliceAt);
+        System.arraycopy(splice, 0, to, at + spliceAt, splice.length);
+        int rest = json.length - spliceAt - spliceCut;
+        System.arraycopy(json, spliceAt + spliceCut, to, at + spliceAt + splice.length, rest);
+        return at + spliceAt + splice.length + rest;
     }
 
     /** Failed POSTs so far. */
@@ -88,7 +125,8 @@ public final class FalcoRequestEntry implements Serializable {
 
     /** A copy that remembers one more failed POST. */
     public FalcoRequestEntry failedOnce() {
-        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1, stageTimestampMillis, cluster);
+        return new FalcoRequestEntry(auditId, stage, objectKey, json, attempts + 1, stageTimestampMillis, cluster,
+                spliceAt, spliceCut, splice);
     }
 
     @Override
@@ -101,7 +139,7 @@ public final class FalcoRequestEntry implements Serializable {
                 && Objects.equals(auditId, e.auditId)
                 && Objects.equals(stage, e.stage)
                 && Objects.equals(objectKey, e.objectKey)
-                && Arrays.equals(json, e.json);
+                && Arrays.equals(json(), e.json());
     }
 
     @Override
@@ -112,6 +150,6 @@ public final class FalcoRequestEntry implements Serializable {
     /** Identity only: the payload can hold Secret data. */
     @Override
     public String toString() {
-        return auditId + "/" + stage + " (" + json.length + " bytes, " + attempts + " failed attempts)";
+        return auditId + "/" + stage + " (" + length() + " bytes, " + attempts + " failed attempts)";
     }
 }

@@ -234,7 +234,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
      * would fail the job otherwise); {@link #submitRequestEntries} dead-letters it.
      */
     static long sizeOf(FalcoRequestEntry entry, long batchBytesLimit) {
-        return Math.min(entry.json().length, batchBytesLimit);
+        return Math.min(entry.length(), batchBytesLimit);
     }
 
     @Override
@@ -244,9 +244,9 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         Round round = new Round();
         List<FalcoRequestEntry> sendable = new ArrayList<>(entries.size());
         for (FalcoRequestEntry e : entries) {
-            if (e.json().length > batchBytesLimit) {
+            if (e.length() > batchBytesLimit) {
                 round.deadLetter(e, DeadLetterReason.OVERSIZE,
-                        "event of " + e.json().length + " bytes is over the batch limit of " + batchBytesLimit + " bytes");
+                        "event of " + e.length() + " bytes is over the batch limit of " + batchBytesLimit + " bytes");
             } else {
                 sendable.add(e);
             }
@@ -431,7 +431,7 @@ public class FalcoSinkWriter extends FalcoAsyncSinkWriter {
         }
         long bytes = 0;
         for (FalcoRequestEntry e : batch) {
-            bytes += e.json().length;
+            bytes += e.length();
         }
         LOG.info("Dry run: batch of {} events, {} bytes, first auditID {}, last auditID {}",
                 batch.size(), bytes, batch.get(0).auditId(), batch.get(batch.size() - 1).auditId());

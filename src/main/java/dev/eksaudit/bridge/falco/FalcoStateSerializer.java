@@ -20,8 +20,9 @@ public final class FalcoStateSerializer extends AsyncSinkWriterStateSerializer<F
         writeNullable(out, entry.stage());
         writeNullable(out, entry.objectKey());
         out.writeInt(entry.attempts());
-        out.writeInt(entry.json().length);
-        out.write(entry.json());
+        byte[] json = entry.json(); // with the cluster name spliced in: the layout is unchanged
+        out.writeInt(json.length);
+        out.write(json);
     }
 
     @Override

@@ -51,7 +51,7 @@ class BadEventsThroughLayoutsTest {
 
         Decoded d = pipeline(testFormat(), write(dir, "o", FirehoseFixtures.object(layout, mixed)));
 
-        assertThat(d.events().stream().map(e -> new String(e.json, StandardCharsets.UTF_8)).toList())
+        assertThat(d.events().stream().map(e -> new String(e.falcoJson(), StandardCharsets.UTF_8)).toList())
                 .containsExactlyElementsOf(good);
         assertThat(d.deadLetters()).extracting(l -> l.reason).containsExactlyElementsOf(reasons);
         for (int i = 0; i < bad.size(); i++) {

@@ -47,7 +47,7 @@ class ClusterTaggingTest {
     private static String only(Decoded d) {
         assertThat(d.deadLetters()).isEmpty();
         assertThat(d.events()).hasSize(1);
-        return new String(d.events().get(0).json, StandardCharsets.UTF_8);
+        return new String(d.events().get(0).falcoJson(), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -132,7 +132,7 @@ class ClusterTaggingTest {
                         ObjectRecord.value(KEY, 1, 100, foreign),
                         ObjectRecord.value(KEY, 2, 200, eks)));
         assertThat(d.deadLetters()).isEmpty();
-        assertThat(d.events().stream().map(e -> new String(e.json, StandardCharsets.UTF_8)).collect(Collectors.toList()))
+        assertThat(d.events().stream().map(e -> new String(e.falcoJson(), StandardCharsets.UTF_8)).collect(Collectors.toList()))
                 .containsExactly(bare, other, event(",\"annotations\":{\"cluster_name\":\"prod\"}"));
         assertThat(d.events().stream().map(e -> String.valueOf(e.cluster)).collect(Collectors.toList()))
                 .containsExactly("null", "null", "prod");
@@ -186,7 +186,7 @@ class ClusterTaggingTest {
                     DecodeHarness.records(DecodeHarness.testFormat(), file));
             assertThat(d.deadLetters()).isEmpty();
             String expected = paths.startsWith("lab=") ? "lab" : layout == Layout.EVENTS ? null : "prod-eu";
-            List<String> got = d.events().stream().map(e -> new String(e.json, StandardCharsets.UTF_8))
+            List<String> got = d.events().stream().map(e -> new String(e.falcoJson(), StandardCharsets.UTF_8))
                     .collect(Collectors.toList());
             // FirehoseFixtures.event ends with a non-empty annotations object.
             List<String> want = events.stream()

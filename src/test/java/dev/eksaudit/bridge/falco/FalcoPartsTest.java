@@ -57,6 +57,36 @@ class FalcoPartsTest {
     }
 
     @Test
+    void aClusterNameStillToSpliceIsInTheBodyTheLengthAndTheCheckpointedBytes() throws IOException {
+        String plain = "{\"kind\":\"Event\",\"auditID\":\"a\",\"annotations\":null,\"verb\":\"get\"}";
+        String tagged = "{\"kind\":\"Event\",\"auditID\":\"a\",\"annotations\":{\"cluster_name\":\"blue\"},\"verb\":\"get\"}";
+        dev.eksaudit.bridge.decode.AuditEvent event = new dev.eksaudit.bridge.decode.AuditEvent(
+                "a", "ResponseComplete", 0L, "key/a", plain.getBytes(StandardCharsets.UTF_8));
+        event.spliceAt = plain.indexOf("null");
+        event.spliceCut = 4;
+        event.splice = "{\"cluster_name\":\"blue\"}".getBytes(StandardCharsets.UTF_8);
+        FalcoRequestEntry entry = new FalcoElementConverter().apply(event, null);
+        byte[] expected = tagged.getBytes(StandardCharsets.UTF_8);
+        assertThat(event.falcoJson()).isEqualTo(expected);
+        assertThat(entry.json()).isEqualTo(expected);
+        assertThat(entry.length()).isEqualTo(expected.length);
+        assertThat(entry.failedOnce().json()).isEqualTo(expected);
+        FalcoRequestEntry other = entry("b", "{\"auditID\":\"b\"}", 0);
+        assertThat(new String(FalcoBatchBody.build(List.of(other, entry, other)), StandardCharsets.UTF_8))
+                .isEqualTo("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":["
+                        + "{\"auditID\":\"b\"}," + tagged + ",{\"auditID\":\"b\"}]}");
+        // A checkpoint holds the spliced bytes, in the layout it always had.
+        ArrayDeque<RequestEntryWrapper<FalcoRequestEntry>> entries = new ArrayDeque<>();
+        entries.add(new RequestEntryWrapper<>(entry, entry.length()));
+        FalcoStateSerializer serializer = new FalcoStateSerializer();
+        FalcoRequestEntry back = serializer.deserialize(serializer.getVersion(),
+                serializer.serialize(new BufferedRequestState<>(entries))).getBufferedRequestEntries().get(0).getRequestEntry();
+        assertThat(back.json()).isEqualTo(expected);
+        assertThat(back).isEqualTo(entry);
+        assertThat(back.cluster()).isEqualTo("blue");
+    }
+
+    @Test
     void backoffGrowsToItsCeilingWithFullJitter() {
         FalcoBackoff backoff = new FalcoBackoff(Duration.ofMillis(200), Duration.ofSeconds(30));
         assertThat(backoff.ceilingMs(1)).isEqualTo(200);
