@@ -57,7 +57,7 @@ final class StorageInputStream extends InputStream {
         while (true) {
             try {
                 if (in == null) {
-                    in = opener.open(path, position);
+                    in = opener.open(path, position, expectedLength);
                     freshOpen = true;
                 }
                 int n = in.read(b, off, len);

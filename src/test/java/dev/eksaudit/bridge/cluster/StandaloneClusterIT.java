@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eksaudit.bridge.PipelineFixture;
 import dev.eksaudit.bridge.falco.FalcoWebhookReceiver;
+import dev.eksaudit.bridge.source.FaultyS3Proxy;
 import dev.eksaudit.bridge.source.InProcessS3;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,8 @@ class StandaloneClusterIT {
     private static final String DEDUP = "Drop repeated events";
 
     private static InProcessS3 s3;
+    /** In front of the S3 server for the cluster only (no faults): it logs what the cluster asks for. */
+    private static FaultyS3Proxy proxy;
     private static FalcoWebhookReceiver falco;
     private static StandaloneCluster cluster;
     private static FlinkRest rest;
@@ -58,11 +61,14 @@ class StandaloneClusterIT {
     @BeforeAll
     static void startCluster() throws Exception {
         s3 = InProcessS3.start("audit");
+        proxy = FaultyS3Proxy.start(s3);
+        // The test's own PUTs go straight to the server, so the proxy sees the cluster's requests only.
+        org.apache.flink.core.fs.FileSystem.initialize(InProcessS3.flinkConfiguration(s3.endpoint()), null);
         falco = FalcoWebhookReceiver.start();
         home = Files.createDirectories(Path.of("target", "standalone-cluster",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(':', '-')).toAbsolutePath());
 
-        Map<String, String> settings = new LinkedHashMap<>(InProcessS3.flinkConfiguration(s3.endpoint()).toMap());
+        Map<String, String> settings = new LinkedHashMap<>(InProcessS3.flinkConfiguration(proxy.endpoint()).toMap());
         settings.put("state.backend.type", "hashmap");
         settings.put("execution.checkpointing.dir", home.resolve("checkpoints").toUri().toString());
         // Enabled (the job keeps the cluster's setting), but the test triggers every checkpoint itself;
@@ -108,6 +114,9 @@ class StandaloneClusterIT {
         }
         if (falco != null) {
             falco.close();
+        }
+        if (proxy != null) {
+            proxy.close();
         }
         if (s3 != null) {
             s3.close();
@@ -201,6 +210,17 @@ class StandaloneClusterIT {
                 .isSubsetOf(fixture.keysOf(keys.subList(checkpointed.size(), keys.size())))
                 .doesNotContainAnyElementsOf(fixture.keysOf(checkpointed));
         assertThat(arrivals.values()).as("no event more than twice").allMatch(n -> n <= 2);
+
+        // The readers on the cluster (S3 plugin, S3A) opened every object with its listed length:
+        // GETs, no HEAD. The one HEAD is the start-up check's probe of the newest object at submit.
+        long heads = 0;
+        for (String key : keys) {
+            List<String> requests = proxy.requests(key);
+            heads += proxy.requests(key, "HEAD");
+            assertThat(requests).as("the cluster's requests for %s", key)
+                    .anyMatch(r -> r.startsWith("GET bytes=")).allMatch(r -> r.startsWith("GET bytes=") || r.equals("HEAD"));
+        }
+        assertThat(heads).as("HEADs of objects (the start-up check's probe)").isEqualTo(1);
 
         JsonNode status = rest.get("/jobs/" + job);
         assertThat(status.get("state").asText()).isEqualTo("RUNNING");

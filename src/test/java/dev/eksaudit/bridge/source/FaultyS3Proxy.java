@@ -51,6 +51,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
     private final List<Reset> resets = new CopyOnWriteArrayList<>();
     private final Map<String, List<Long>> getStarts = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> bodyBytes = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> requests = new ConcurrentHashMap<>();
     private final AtomicInteger resetCount = new AtomicInteger();
     private volatile boolean stripETags;
     private volatile boolean closed;
@@ -126,6 +127,28 @@ public final class FaultyS3Proxy implements AutoCloseable {
         return List.copyOf(getStarts.getOrDefault(key(s3Uri), List.of()));
     }
 
+    /**
+     * Every request for the object that reached the proxy (faulted ones too), in order: its method
+     * and, when it had one, its Range header ({@code "GET bytes=0-1233"}, {@code "HEAD"}).
+     */
+    public List<String> requests(String s3Uri) {
+        return List.copyOf(requests.getOrDefault(key(s3Uri), List.of()));
+    }
+
+    /** Requests for the object with this method, e.g. {@code "HEAD"}. */
+    public long requests(String s3Uri, String method) {
+        return requests(s3Uri).stream().filter(r -> r.equals(method) || r.startsWith(method + " ")).count();
+    }
+
+    private static String rangeOf(String[] headLines) {
+        for (int i = 1; i < headLines.length; i++) {
+            if (headLines[i].toLowerCase(Locale.ROOT).startsWith("range:")) {
+                return " " + headLines[i].substring("range:".length()).trim();
+            }
+        }
+        return "";
+    }
+
     /** Body bytes of the object sent to the reader, over all GETs. */
     public long bodyBytes(String s3Uri) {
         AtomicLong n = bodyBytes.get(key(s3Uri));
@@ -173,6 +196,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
             String target = requestLine[1];
             String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
             String key = URLDecoder.decode(path.substring(1), StandardCharsets.UTF_8);
+            requests.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(method + rangeOf(lines));
             Fault fault = match(method, key);
             if (fault != null) {
                 fault.answer(client.getOutputStream(), method);
