@@ -315,7 +315,7 @@ final class EnvelopeScanner {
                     s[n++] = '\t';
                     break;
                 case 'u':
-                    int u = i + 6 <= end ? hex4(b, i + 2) : -1;
+                    int u = i + 6 <= end ? JsonBytes.hex4(b, i + 2) : -1;
                     if (u < 0 || u >= 0x80) {
                         return false;
                     }
@@ -331,76 +331,16 @@ final class EnvelopeScanner {
 
     /** A JSON number at pos (RFC 8259 grammar), pos after it. */
     private boolean number() {
-        byte[] b = in;
-        int i = pos;
-        int end = b.length;
-        if (i < end && b[i] == '-') {
-            i++;
-        }
-        if (i >= end) {
+        int end = JsonBytes.numberEnd(in, pos, maxNumberLength);
+        if (end < 0) {
             return false;
         }
-        if (b[i] == '0') {
-            i++;
-        } else if (b[i] >= '1' && b[i] <= '9') {
-            while (i < end && b[i] >= '0' && b[i] <= '9') {
-                i++;
-            }
-        } else {
-            return false;
-        }
-        if (i < end && b[i] == '.') {
-            i++;
-            int digits = i;
-            while (i < end && b[i] >= '0' && b[i] <= '9') {
-                i++;
-            }
-            if (i == digits) {
-                return false;
-            }
-        }
-        if (i < end && (b[i] == 'e' || b[i] == 'E')) {
-            i++;
-            if (i < end && (b[i] == '+' || b[i] == '-')) {
-                i++;
-            }
-            int digits = i;
-            while (i < end && b[i] >= '0' && b[i] <= '9') {
-                i++;
-            }
-            if (i == digits) {
-                return false;
-            }
-        }
-        if (i - pos > maxNumberLength) {
-            return false;
-        }
-        // What follows a number must end it (Jackson: "unexpected character" otherwise).
-        if (i < end) {
-            int c = b[i];
-            if (!(c == ',' || c == '}' || c == ']' || isWhitespace(c))) {
-                return false;
-            }
-        }
-        pos = i;
+        pos = end;
         return true;
     }
 
-    private static int hex4(byte[] b, int at) {
-        int v = 0;
-        for (int k = 0; k < 4; k++) {
-            int c = b[at + k];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (d < 0) {
-                return -1;
-            }
-            v = v << 4 | d;
-        }
-        return v;
-    }
-
     private void skipWhitespace() {
-        while (pos < in.length && isWhitespace(in[pos])) {
+        while (pos < in.length && JsonBytes.isWhitespace(in[pos])) {
             pos++;
         }
     }
@@ -415,10 +355,6 @@ final class EnvelopeScanner {
     private int peekAfterWhitespace() {
         skipWhitespace();
         return pos < in.length ? in[pos] & 0xff : -1;
-    }
-
-    private static boolean isWhitespace(int c) {
-        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
     }
 
     private static byte[] ascii(String s) {

@@ -62,8 +62,6 @@ final class EventScanner {
     private int start;
     private int end;
     private boolean plain;
-    /** The number just read had a fraction or an exponent. */
-    private boolean floating;
     /** A top-level kind or auditID member was seen (what makes a bare value an event). */
     private boolean eventField;
 
@@ -163,7 +161,7 @@ final class EventScanner {
             if (!value(1)) {
                 return false;
             }
-            place.annotations = token(c);
+            place.annotations = token(c, valueAt);
             return true;
         }
         place.annotations = JsonToken.START_OBJECT;
@@ -218,8 +216,8 @@ final class EventScanner {
         return c == '"' ? new String(in, start, end - start, StandardCharsets.ISO_8859_1) : null;
     }
 
-    /** The token Jackson gives for the value that starts with {@code c} and was just read. */
-    private JsonToken token(int c) {
+    /** The token Jackson gives for the value at {@code from} that starts with {@code c} and was just read. */
+    private JsonToken token(int c, int from) {
         switch (c) {
             case '[':
                 return JsonToken.START_ARRAY;
@@ -232,7 +230,12 @@ final class EventScanner {
             case 'n':
                 return JsonToken.VALUE_NULL;
             default:
-                return floating ? JsonToken.VALUE_NUMBER_FLOAT : JsonToken.VALUE_NUMBER_INT;
+                for (int i = from; i < pos; i++) {
+                    if (in[i] == '.' || in[i] == 'e' || in[i] == 'E') {
+                        return JsonToken.VALUE_NUMBER_FLOAT;
+                    }
+                }
+                return JsonToken.VALUE_NUMBER_INT;
         }
     }
 
@@ -367,7 +370,7 @@ final class EventScanner {
                         i += 2;
                         continue;
                     case 'u':
-                        int u = i + 6 <= limit ? hex4(b, i + 2) : -1;
+                        int u = i + 6 <= limit ? JsonBytes.hex4(b, i + 2) : -1;
                         if (u < 0 || (name && u >= 0x80)) {
                             return false;
                         }
@@ -438,64 +441,17 @@ final class EventScanner {
 
     /** A JSON number at pos (RFC 8259 grammar), pos after it. */
     private boolean number() {
-        byte[] b = in;
-        int i = pos;
-        int limit = b.length;
-        floating = false;
-        if (i < limit && b[i] == '-') {
-            i++;
-        }
-        if (i >= limit) {
+        int end = JsonBytes.numberEnd(in, pos, maxNumberLength);
+        if (end < 0) {
             return false;
         }
-        if (b[i] == '0') {
-            i++;
-        } else if (b[i] >= '1' && b[i] <= '9') {
-            while (i < limit && b[i] >= '0' && b[i] <= '9') {
-                i++;
-            }
-        } else {
-            return false;
-        }
-        if (i < limit && b[i] == '.') {
-            floating = true;
-            i++;
-            int digits = i;
-            while (i < limit && b[i] >= '0' && b[i] <= '9') {
-                i++;
-            }
-            if (i == digits) {
-                return false;
-            }
-        }
-        if (i < limit && (b[i] == 'e' || b[i] == 'E')) {
-            floating = true;
-            i++;
-            if (i < limit && (b[i] == '+' || b[i] == '-')) {
-                i++;
-            }
-            int digits = i;
-            while (i < limit && b[i] >= '0' && b[i] <= '9') {
-                i++;
-            }
-            if (i == digits) {
-                return false;
-            }
-        }
-        if (i - pos > maxNumberLength) {
-            return false;
-        }
-        pos = i;
-        return endsValue();
+        pos = end;
+        return true;
     }
 
     /** What follows a number or literal must end it (Jackson: "unexpected character" otherwise). */
     private boolean endsValue() {
-        if (pos >= in.length) {
-            return true;
-        }
-        int c = in[pos];
-        return c == ',' || c == '}' || c == ']' || isWhitespace(c);
+        return JsonBytes.endsValue(in, pos);
     }
 
     private boolean is(int from, int length, byte[] name) {
@@ -511,23 +467,10 @@ final class EventScanner {
         return true;
     }
 
-    private static int hex4(byte[] b, int at) {
-        int v = 0;
-        for (int k = 0; k < 4; k++) {
-            int c = b[at + k];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (d < 0) {
-                return -1;
-            }
-            v = v << 4 | d;
-        }
-        return v;
-    }
-
     private void skipWhitespace() {
         byte[] b = in;
         int i = pos;
-        while (i < b.length && isWhitespace(b[i])) {
+        while (i < b.length && JsonBytes.isWhitespace(b[i])) {
             i++;
         }
         pos = i;
@@ -542,10 +485,6 @@ final class EventScanner {
         }
         skipWhitespace();
         return pos < b.length ? b[pos] & 0xff : -1;
-    }
-
-    private static boolean isWhitespace(int c) {
-        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
     }
 
     private static byte[] ascii(String s) {
