@@ -200,7 +200,7 @@ public final class BridgeJob {
 
         DataStream<AuditEvent> unique = events
                 .keyBy(new AuditIdKey())
-                .process(new StageDeduplicator(config.dedupTtl()))
+                .transform("Drop repeated events", events.getType(), new StageDeduplicator(config.dedupTtl()))
                 .uid("dedup").name("Drop repeated events");
 
         unique.sinkTo(FalcoSinkBuilder.fromConfig(config).build())

@@ -23,6 +23,7 @@ import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +76,9 @@ class AuditIdSerializerTest {
     void stateWrittenWithStringSerializerRestores(String backend, @TempDir Path dir) throws Exception {
         KeySelector<AuditEvent, String> before = e -> e.auditId;
         OperatorSubtaskState snapshot;
-        try (var harness = harness(backend, dir, before, Types.STRING)) {
+        // Written as the versions with keyed dedup state wrote it: keyed state under StringSerializer keys.
+        try (var harness = harness(backend, dir, before, Types.STRING,
+                new KeyedProcessOperator<>(new KeyedStateStageDeduplicator(Duration.ofHours(1))))) {
             harness.open();
             harness.processElement(event("a", "RequestReceived"), 1);
             harness.processElement(event("b", "ResponseComplete"), 2);
@@ -83,7 +86,8 @@ class AuditIdSerializerTest {
             snapshot = harness.snapshot(1, 4);
         }
         OperatorSubtaskState again;
-        try (var restored = harness(backend, dir, new AuditIdKey(), new AuditIdKey().getProducedType())) {
+        try (var restored = harness(backend, dir, new AuditIdKey(), new AuditIdKey().getProducedType(),
+                new StageDeduplicator(Duration.ofHours(1)))) {
             restored.initializeState(snapshot);
             restored.open();
             restored.processElement(event("a", "RequestReceived"), 5);
@@ -95,7 +99,8 @@ class AuditIdSerializerTest {
             again = restored.snapshot(2, 10);
         }
         // And what it writes restores under it in turn.
-        try (var restored = harness(backend, dir, new AuditIdKey(), new AuditIdKey().getProducedType())) {
+        try (var restored = harness(backend, dir, new AuditIdKey(), new AuditIdKey().getProducedType(),
+                new StageDeduplicator(Duration.ofHours(1)))) {
             restored.initializeState(again);
             restored.open();
             restored.processElement(event("a", "ResponseComplete"), 11);
@@ -106,11 +111,12 @@ class AuditIdSerializerTest {
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, AuditEvent, AuditEvent> harness(String backend, Path dir,
-            KeySelector<AuditEvent, String> key, TypeInformation<String> keyType) throws Exception {
+            KeySelector<AuditEvent, String> key, TypeInformation<String> keyType,
+            OneInputStreamOperator<AuditEvent, AuditEvent> dedup) throws Exception {
         // RocksDB with full snapshots: the harness cannot restore an incremental one taken after a
         // restore (its shared files are placeholders only a checkpoint coordinator fills in).
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StageDeduplicator(Duration.ofHours(1))), key, keyType);
+                dedup, key, keyType);
         StateBackend state = "rocksdb".equals(backend) ? new EmbeddedRocksDBStateBackend(false) : new HashMapStateBackend();
         harness.setStateBackend(state);
         harness.setCheckpointStorage(new FileSystemCheckpointStorage(dir.toUri()));
