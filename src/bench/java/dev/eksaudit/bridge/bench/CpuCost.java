@@ -584,6 +584,12 @@ public final class CpuCost {
         conf.setString("taskmanager.numberOfTaskSlots", "2");
         conf.setString("execution.checkpointing.interval", "30 s");
         EndToEnd.benchSettings(conf);
+        // --job-jvm "-Dbench.flink=key=value;key=value": Flink settings to compare (the state backend).
+        for (String kv : System.getProperty("bench.flink", "").split(";")) {
+            if (!kv.isBlank()) {
+                conf.setString(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
         List<String> a = new ArrayList<>(List.of(
                 "--input.path", input,
@@ -606,7 +612,8 @@ public final class CpuCost {
                     config.bytes(dev.eksaudit.bridge.config.BridgeOptions.FALCO_MAX_EVENT_BYTES),
                     ClusterNames.fromConfig(config)));
             if (stage.equals("dedup")) {
-                events = events.keyBy(new AuditIdKey()).process(new StageDeduplicator(config.dedupTtl()));
+                events = events.keyBy(new AuditIdKey())
+                        .transform("Drop repeated events", events.getType(), new StageDeduplicator(config.dedupTtl()));
             }
             events.filter(e -> {
                 SEEN.increment();
