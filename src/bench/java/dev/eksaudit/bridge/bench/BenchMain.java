@@ -148,13 +148,11 @@ public final class BenchMain {
         if (on.test("dedup")) {
         step("7. dedup state footprint");
         int entries = quick ? 100_000 : 500_000;
-        for (String backend : new String[] {"heap", "rocksdb"}) {
-            for (boolean compact : new boolean[] {false, true}) {
-                DedupFootprint.Row r = DedupFootprint.measure(backend, compact, entries, work);
-                report.dedup.add(r);
-                System.out.printf("  %s, %s: heap %.0f B/entry, checkpoint %.1f B/entry, %,.0f inserts/s%n",
-                        r.backend, r.key, r.heapBytesPerEntry, r.checkpointBytesPerEntry, r.insertsPerSecond);
-            }
+        for (String[] v : new String[][] {{"tables", "heap"}, {"tables", "rocksdb"}, {"keyed", "heap"}, {"keyed", "rocksdb"}}) {
+            DedupFootprint.Row r = DedupFootprint.measure(v[0], v[1], entries, work);
+            report.dedup.add(r);
+            System.out.printf("  %s, %s: heap %.0f B/entry, checkpoint %.1f B/entry, %,.0f inserts/s%n",
+                    r.backend, r.key, r.heapBytesPerEntry, r.checkpointBytesPerEntry, r.insertsPerSecond);
         }
 
         }

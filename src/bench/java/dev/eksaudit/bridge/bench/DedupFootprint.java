@@ -2,31 +2,28 @@ package dev.eksaudit.bridge.bench;
 
 import dev.eksaudit.bridge.decode.AuditEvent;
 import dev.eksaudit.bridge.dedup.AuditIdKey;
+import dev.eksaudit.bridge.dedup.KeyedStateStageDeduplicator;
 import dev.eksaudit.bridge.dedup.StageDeduplicator;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
- * Item 7: bytes per remembered event of the dedup state ({@link StageDeduplicator}, TTL on), on the
- * heap (HashMapStateBackend: JVM heap growth and full checkpoint) and on RocksDB (incremental
- * checkpoint = the SST files), with today's key (auditID as a 36-character String) and with a
- * compact key (the same UUID as two longs, 16 bytes).
+ * Item 7: bytes per remembered event of the dedup state: {@link StageDeduplicator}'s key-group
+ * tables (JVM heap growth, checkpoint bytes; the same on any backend, they are operator state),
+ * and for comparison the keyed state of the versions before them (a TTL'd Integer per auditID) on
+ * the heap (HashMapStateBackend: heap growth and full checkpoint) and on RocksDB (incremental
+ * checkpoint = the SST files).
  */
 final class DedupFootprint {
 
@@ -39,18 +36,9 @@ final class DedupFootprint {
         double insertsPerSecond;
     }
 
-    /** The same UUID as 16 bytes: two longs. */
-    static final class CompactKey implements KeySelector<AuditEvent, Tuple2<Long, Long>> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Tuple2<Long, Long> getKey(AuditEvent e) {
-            UUID id = UUID.fromString(e.auditId);
-            return Tuple2.of(id.getMostSignificantBits(), id.getLeastSignificantBits());
-        }
-    }
-
-    static Row measure(String backend, boolean compact, int entries, java.nio.file.Path scratch) throws Exception {
+    /** {@code tables} (the dedup as it is) or {@code keyed} (as it was), on {@code heap} or {@code rocksdb}. */
+    static Row measure(String implementation, String backend, int entries, java.nio.file.Path scratch) throws Exception {
+        boolean tables = implementation.equals("tables");
         StateBackend sb;
         if ("rocksdb".equals(backend)) {
             // The harness's mock environment has almost no managed memory: give RocksDB what a
@@ -61,11 +49,10 @@ final class DedupFootprint {
         } else {
             sb = new HashMapStateBackend();
         }
-        KeyedProcessOperator<Object, AuditEvent, AuditEvent> op = operator();
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        KeyedOneInputStreamOperatorTestHarness<Object, AuditEvent, AuditEvent> h = compact
-                ? new KeyedOneInputStreamOperatorTestHarness(op, new CompactKey(), Types.TUPLE(Types.LONG, Types.LONG))
-                : new KeyedOneInputStreamOperatorTestHarness(op, new AuditIdKey(), (TypeInformation) Types.STRING);
+        KeyedProcessOperator<String, AuditEvent, AuditEvent> op = tables
+                ? new StageDeduplicator(Duration.ofHours(1)) : new KeyedProcessOperator<>(new KeyedStateStageDeduplicator(Duration.ofHours(1)));
+        KeyedOneInputStreamOperatorTestHarness<String, AuditEvent, AuditEvent> h =
+                new KeyedOneInputStreamOperatorTestHarness<>(op, new AuditIdKey(), new AuditIdKey().getProducedType());
         java.nio.file.Path dir = Files.createTempDirectory(scratch, backend);
         h.setStateBackend(sb);
         h.setCheckpointStorage(new FileSystemCheckpointStorage(dir.resolve("cp").toUri()));
@@ -84,25 +71,19 @@ final class DedupFootprint {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         h.getOutput().clear();
-        long after = usedHeapAfterGc();
+        // After a checkpoint: the key-group tables' chunks are then in the state too (on the heap backend, on the heap).
         OperatorSubtaskState snapshot = h.snapshot(1L, 1L);
+        long after = usedHeapAfterGc();
         Row r = new Row();
         r.backend = "rocksdb".equals(backend) ? "RocksDB (incremental)" : "heap (HashMap)";
-        r.key = compact ? "UUID as 16 bytes" : "auditID String (36 chars)";
+        r.key = tables ? "key-group tables (now)" : "keyed state, auditID String (before)";
         r.entries = entries;
-        r.heapBytesPerEntry = "rocksdb".equals(backend) ? Double.NaN : (after - before) / (double) entries;
+        r.heapBytesPerEntry = "rocksdb".equals(backend) && !tables ? Double.NaN : (after - before) / (double) entries;
         r.checkpointBytesPerEntry = snapshot.getStateSize() / (double) entries;
         r.insertsPerSecond = entries / seconds;
         h.close();
         Corpus.deleteTree(dir);
         return r;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static KeyedProcessOperator<Object, AuditEvent, AuditEvent> operator() {
-        // StageDeduplicator never reads its key, so it runs unchanged under either key type.
-        KeyedProcessFunction f = new StageDeduplicator(Duration.ofHours(1));
-        return new KeyedProcessOperator<>(f);
     }
 
     static long usedHeapAfterGc() throws InterruptedException {

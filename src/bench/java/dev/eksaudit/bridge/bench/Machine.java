@@ -20,6 +20,12 @@ final class Machine {
         return sb.toString();
     }
 
+    /** CPU time of this process, every thread, from the OS. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     static String load() {
         try {
             String[] parts = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");

@@ -3,6 +3,7 @@ package dev.eksaudit.bridge.bench;
 import dev.eksaudit.bridge.decode.AuditEvent;
 import dev.eksaudit.bridge.dedup.AuditIdKey;
 import dev.eksaudit.bridge.dedup.AuditIdTypeInfo;
+import dev.eksaudit.bridge.dedup.KeyedStateStageDeduplicator;
 import dev.eksaudit.bridge.dedup.StageDeduplicator;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -15,6 +16,8 @@ import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
@@ -23,9 +26,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
- * CPU of the dedup state's checkpoint on the heap backend, per remembered entry, by key
- * serializer: Flink's StringSerializer (before), {@code AuditIdSerializer} (the job's), and the
- * UUID as two longs (a different state format, for comparison). A full snapshot writes every
+ * CPU of the dedup state's checkpoint on the heap backend, per remembered entry: the keyed state
+ * of the versions before the key-group tables by key serializer (Flink's StringSerializer,
+ * {@code AuditIdSerializer}, the UUID as two longs), and the key-group tables. A full snapshot writes every
  * entry, so in a long run each event pays {@code dedup.ttl / checkpoint interval} entries (120 at
  * the defaults). {@code mvn -B -Pbench -DskipTests test-compile exec:exec@snapshot-cost
  * [-Dbench.args="ENTRIES"]}; thread CPU of each snapshot (sync and async part both run in the
@@ -37,7 +40,7 @@ public final class SnapshotCost {
     public static void main(String[] args) throws Exception {
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         System.out.printf("| Key serializer | Snapshot CPU us/entry (median of 5) | Snapshot bytes/entry | At dedup.ttl 1 h, 30 s checkpoints: us/event |%n|---|---|---|---|%n");
-        for (String key : new String[] {"StringSerializer", "AuditIdSerializer", "two longs"}) {
+        for (String key : new String[] {"StringSerializer", "AuditIdSerializer", "two longs", "key-group tables"}) {
             double[] cpu = new double[5];
             long[] bytes = new long[1];
             measure(key, entries, cpu, bytes);
@@ -46,12 +49,25 @@ public final class SnapshotCost {
         }
     }
 
+    /** The same UUID as 16 bytes: two longs. */
+    static final class CompactKey implements KeySelector<AuditEvent, Tuple2<Long, Long>> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Tuple2<Long, Long> getKey(AuditEvent e) {
+            UUID id = UUID.fromString(e.auditId);
+            return Tuple2.of(id.getMostSignificantBits(), id.getLeastSignificantBits());
+        }
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void measure(String key, int entries, double[] cpu, long[] bytes) throws Exception {
-        KeyedProcessOperator op = new KeyedProcessOperator(new StageDeduplicator(Duration.ofHours(1)));
+        // The keyed state of the versions before the key-group tables, under three key serializers; then the tables.
+        KeyedProcessOperator op = key.equals("key-group tables")
+                ? new StageDeduplicator(Duration.ofHours(1)) : new KeyedProcessOperator(new KeyedStateStageDeduplicator(Duration.ofHours(1)));
         KeyedOneInputStreamOperatorTestHarness h;
         if (key.equals("two longs")) {
-            h = new KeyedOneInputStreamOperatorTestHarness(op, new DedupFootprint.CompactKey(), Types.TUPLE(Types.LONG, Types.LONG));
+            h = new KeyedOneInputStreamOperatorTestHarness(op, new CompactKey(), Types.TUPLE(Types.LONG, Types.LONG));
         } else {
             TypeInformation type = key.equals("StringSerializer") ? Types.STRING : AuditIdTypeInfo.INSTANCE;
             h = new KeyedOneInputStreamOperatorTestHarness(op, new AuditIdKey(), type);
