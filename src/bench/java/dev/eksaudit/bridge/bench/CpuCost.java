@@ -318,7 +318,7 @@ public final class CpuCost {
             case "decode":
                 return "source + decode -> discarding sink";
             case "dedup":
-                return "+ dedup (keyBy shuffle, TTL state) -> discarding sink";
+                return "+ dedup (keyBy shuffle, key-group tables) -> discarding sink";
             case "job":
                 return "+ Falco sink -> receiver (the whole job)";
             default:
