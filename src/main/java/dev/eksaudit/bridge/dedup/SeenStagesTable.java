@@ -14,9 +14,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * The stages seen per auditID for one key group, each remembered until its expiry: an open
  * addressing table of primitive arrays (an auditID in the API server's form, a lowercase UUID, as
  * two longs; any other auditID, which a client may choose through the {@code Audit-ID} header, as
- * its exact string in a side map). About 40 bytes per entry on the heap where Flink's heap state
- * takes ~160. What changed since the last checkpoint is handed out as a chunk of 24 bytes per
- * entry, so a checkpoint writes each entry once, not a serializer call per field of every entry.
+ * its exact string in a side map): 24 bytes per slot at a load of 0.35-0.7, where Flink's heap state
+ * took ~160 bytes per entry. What changed since the last checkpoint is handed out as a chunk of 24
+ * bytes per entry, so a checkpoint writes each entry once, not a serializer call per field of every
+ * entry.
  *
  * <p>An entry lives until {@code ttl} after the last new stage written to it, as Flink's state TTL
  * with {@code OnCreateAndWrite} did; a repeat does not extend it. Expired entries count as absent
@@ -164,22 +165,27 @@ final class SeenStagesTable {
 
     /** Rebuilds at twice the live entries' size (at least), without the expired ones. */
     private void rehash(long now) {
-        long[] oldHi = hi;
-        long[] oldLo = lo;
-        long[] oldMeta = meta;
         int live = 0;
-        for (long m : oldMeta) {
+        for (long m : meta) {
             if (m != 0 && expiry(m) > now) {
                 live++;
             }
         }
-        allocate(capacityFor(live));
+        rebuild(capacityFor(live), now);
+        other.values().removeIf(m -> expiry(m) <= now);
+    }
+
+    /** Moves the entries that expire after {@code now} into tables of {@code capacity} slots. */
+    private void rebuild(int capacity, long now) {
+        long[] oldHi = hi;
+        long[] oldLo = lo;
+        long[] oldMeta = meta;
+        allocate(capacity);
         for (int i = 0; i < oldMeta.length; i++) {
             if (oldMeta[i] != 0 && expiry(oldMeta[i]) > now) {
                 put(oldHi[i], oldLo[i], oldMeta[i]);
             }
         }
-        other.values().removeIf(m -> expiry(m) <= now);
     }
 
     /** Adds an entry read back from a checkpoint, merging with one already there. */
@@ -274,12 +280,12 @@ final class SeenStagesTable {
         return out;
     }
 
-    /** The key group a checkpointed table belongs to; fails on a format this version does not read. */
+    /** The key group a checkpointed chunk belongs to; fails on a format this version does not read. */
     static int keyGroupOf(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         int format = in.getInt();
         if (format != FORMAT) {
-            throw new IllegalStateException("dedup state: table format " + format + " is newer than this version reads ("
+            throw new IllegalStateException("dedup state: chunk format " + format + " is newer than this version reads ("
                     + FORMAT + "); restore with the version that wrote it");
         }
         return in.getInt();
@@ -297,7 +303,7 @@ final class SeenStagesTable {
         keyGroupOf(bytes);
         int uuids = (int) INT.get(bytes, 16);
         if ((size + uuids) > (mask + 1) * 7L / 10) {
-            grow(size + uuids);
+            rebuild(capacityFor(size + uuids), now);
         }
         // Skipping what has expired keeps the union of stages right: an entry that expired and was
         // written anew has its old version expired too, while versions that are all live only grew.
@@ -317,18 +323,6 @@ final class SeenStagesTable {
             if (expiry(m) > now) {
                 other.merge(new String(key, StandardCharsets.UTF_8), m,
                         (x, y) -> packed(Math.max(expiry(x), expiry(y)), (int) ((x | y) & 0xf)));
-            }
-        }
-    }
-
-    private void grow(int entries) {
-        long[] oldHi = hi;
-        long[] oldLo = lo;
-        long[] oldMeta = meta;
-        allocate(capacityFor(entries));
-        for (int i = 0; i < oldMeta.length; i++) {
-            if (oldMeta[i] != 0) {
-                put(oldHi[i], oldLo[i], oldMeta[i]);
             }
         }
     }

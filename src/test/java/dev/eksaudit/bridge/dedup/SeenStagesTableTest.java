@@ -137,7 +137,7 @@ class SeenStagesTableTest {
     void aFormatThisVersionDoesNotKnowFailsTheRestoreWithAReason() {
         byte[] future = ByteBuffer.allocate(16).putInt(SeenStagesTable.FORMAT + 1).putInt(0).array();
         assertThatThrownBy(() -> SeenStagesTable.keyGroupOf(future))
-                .hasMessageContaining("table format 2 is newer than this version reads (1)");
+                .hasMessageContaining("chunk format 2 is newer than this version reads (1)");
     }
 
     @Test

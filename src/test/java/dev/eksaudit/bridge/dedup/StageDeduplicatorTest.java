@@ -134,15 +134,9 @@ class StageDeduplicatorTest {
         OperatorSubtaskState[] three = new OperatorSubtaskState[3];
         int forwarded = 0;
         for (int subtask = 0; subtask < 3; subtask++) {
-            try (var h = harness(new StageDeduplicator(TTL), 3, subtask)) {
-                h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(one, MAX_PARALLELISM, 1, 3, subtask));
-                h.open();
-                for (String id : ownedBy(ids, 3, subtask)) {
-                    h.processElement(event(id, "ResponseComplete"), 3);
-                }
-                for (String id : ownedBy(fresh, 3, subtask)) {
-                    h.processElement(event(id, "ResponseComplete"), 3);
-                }
+            try (var h = rescaled(one, 1, 3, subtask)) {
+                feed(h, ownedBy(ids, 3, subtask), "ResponseComplete");
+                feed(h, ownedBy(fresh, 3, subtask), "ResponseComplete");
                 assertThat(keys(h.extractOutputValues()))
                         .containsExactlyElementsOf(ownedBy(fresh, 3, subtask).stream().map(id -> id + "/ResponseComplete").toList());
                 forwarded += h.extractOutputValues().size();
@@ -152,16 +146,10 @@ class StageDeduplicatorTest {
         assertThat(forwarded).isEqualTo(fresh.size());
         OperatorSubtaskState merged = AbstractStreamOperatorTestHarness.repackageState(three);
         for (int subtask = 0; subtask < 2; subtask++) {
-            try (var h = harness(new StageDeduplicator(TTL), 2, subtask)) {
-                h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(merged, MAX_PARALLELISM, 3, 2, subtask));
-                h.open();
-                for (String id : ownedBy(ids, 2, subtask)) {
-                    h.processElement(event(id, "ResponseComplete"), 5);
-                }
-                for (String id : ownedBy(fresh, 2, subtask)) {
-                    h.processElement(event(id, "ResponseComplete"), 5);
-                    h.processElement(event(id, "Panic"), 6);
-                }
+            try (var h = rescaled(merged, 3, 2, subtask)) {
+                feed(h, ownedBy(ids, 2, subtask), "ResponseComplete");
+                feed(h, ownedBy(fresh, 2, subtask), "ResponseComplete");
+                feed(h, ownedBy(fresh, 2, subtask), "Panic");
                 assertThat(keys(h.extractOutputValues()))
                         .containsExactlyElementsOf(ownedBy(fresh, 2, subtask).stream().map(id -> id + "/Panic").toList());
             }
@@ -282,6 +270,22 @@ class StageDeduplicatorTest {
     private static long keyGroups(String... ids) {
         return java.util.Arrays.stream(ids).mapToInt(id -> KeyGroupRangeAssignment.assignToKeyGroup(id, MAX_PARALLELISM))
                 .distinct().count();
+    }
+
+    /** Subtask {@code subtask} of {@code to}, restored from a checkpoint taken at parallelism {@code from}, opened. */
+    private static KeyedOneInputStreamOperatorTestHarness<String, AuditEvent, AuditEvent> rescaled(
+            OperatorSubtaskState state, int from, int to, int subtask) throws Exception {
+        var h = harness(new StageDeduplicator(TTL), to, subtask);
+        h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(state, MAX_PARALLELISM, from, to, subtask));
+        h.open();
+        return h;
+    }
+
+    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, AuditEvent, AuditEvent> h, List<String> ids,
+            String stage) throws Exception {
+        for (String id : ids) {
+            h.processElement(event(id, stage), 1);
+        }
     }
 
     private static List<String> ownedBy(List<String> ids, int parallelism, int subtask) {
